@@ -1,0 +1,52 @@
+# The two commands: `make run` and `make test`. Everything else supports them.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test install migrate demo admin lint format check-deploy clean
+
+run: migrate
+	$(MANAGE) load_demo --if-empty
+	$(MANAGE) ensure_admin
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: $(INSTALLED)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+install: $(INSTALLED)
+
+# Reinstalls when the pinned dependencies change.
+$(INSTALLED): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip==26.3"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	touch $@
+
+migrate: $(INSTALLED)
+	$(MANAGE) migrate --noinput
+
+demo: migrate
+	$(MANAGE) load_demo --if-empty
+
+admin: migrate
+	$(MANAGE) ensure_admin
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(INSTALLED)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Deployment checks with the production settings and a throwaway key.
+check-deploy: $(INSTALLED)
+	DJANGO_SETTINGS_MODULE=bakery.settings.production \
+	DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	DJANGO_ALLOWED_HOSTS=bakery.example \
+	$(MANAGE) check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

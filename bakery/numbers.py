@@ -1,0 +1,89 @@
+"""Decimal quantities and money: the one place where they are rounded.
+
+Quantities are kept with 3 decimal places in the ingredient's stock unit and
+money with 4 decimal places in the site currency. Both round half up, in
+Python, before a value reaches the database: the database backends do not
+round alike (1.2345 into 3 places stores 1.234 on SQLite and 1.235 on
+PostgreSQL), so nothing is left for them to round.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+ROUNDING = ROUND_HALF_UP
+QUANTITY_PLACES = 3
+MONEY_PLACES = 4
+QUANTITY_STEP = Decimal(1).scaleb(-QUANTITY_PLACES)
+MONEY_STEP = Decimal(1).scaleb(-MONEY_PLACES)
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+
+
+def to_decimal(value) -> Decimal:
+    """Turns an int, str or Decimal into a Decimal; floats are refused.
+
+    Floats carry binary noise (0.1 + 0.2) that must never reach money.
+    """
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool) or isinstance(value, float):
+        raise TypeError(f"Use Decimal or str for {value!r}, not {type(value).__name__}.")
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValidationError(
+            "%(value)s is not a number.", code="invalid", params={"value": value}
+        ) from None
+
+
+def quantize_quantity(value) -> Decimal:
+    """Rounds a quantity to 3 decimal places, half up."""
+    return to_decimal(value).quantize(QUANTITY_STEP, rounding=ROUNDING)
+
+
+def quantize_money(value) -> Decimal:
+    """Rounds an amount of money to 4 decimal places, half up."""
+    return to_decimal(value).quantize(MONEY_STEP, rounding=ROUNDING)
+
+
+def format_money(value: Decimal | None, *, signed: bool = False) -> str:
+    """Shows money to the cent with the currency sign: "$1,234.50", "-$3.30"."""
+    if value is None:
+        return "—"
+    cents = to_decimal(value).quantize(CENT, rounding=ROUNDING)
+    sign = "-" if cents < 0 else ("+" if signed and cents > 0 else "")
+    return f"{sign}{settings.CURRENCY_SYMBOL}{abs(cents):,.2f}"
+
+
+class _RoundingDecimalField(models.DecimalField):
+    """A DecimalField that rounds half up in Python before saving."""
+
+    places: int
+    quantize = staticmethod(lambda value: value)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", self.places)
+        super().__init__(*args, **kwargs)
+
+    def get_db_prep_save(self, value, connection):
+        if value is not None and not hasattr(value, "resolve_expression"):
+            value = self.quantize(self.to_python(value))
+        return super().get_db_prep_save(value, connection)
+
+
+class QuantityField(_RoundingDecimalField):
+    """A quantity in an ingredient's stock unit: 3 decimal places, half up."""
+
+    places = QUANTITY_PLACES
+    quantize = staticmethod(quantize_quantity)
+
+
+class MoneyField(_RoundingDecimalField):
+    """An amount in the site currency: 4 decimal places, half up."""
+
+    places = MONEY_PLACES
+    quantize = staticmethod(quantize_money)

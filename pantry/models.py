@@ -1,0 +1,369 @@
+"""Ingredients, what can be bought, what was bought (lots), and recipes.
+
+A lot's remaining quantity and cost change only through stock movements
+(pantry.services), so that remaining = purchased + sum of movements, always.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from bakery.numbers import MoneyField, QuantityField
+from pantry import units
+
+POSITIVE = MinValueValidator(Decimal("0.001"))
+NON_NEGATIVE = MinValueValidator(Decimal(0))
+
+
+class StockUnit(models.TextChoices):
+    GRAM = "g", "grams (g)"
+    KILOGRAM = "kg", "kilograms (kg)"
+    OUNCE = "oz", "ounces (oz)"
+    POUND = "lb", "pounds (lb)"
+    MILLILITER = "ml", "millilitres (ml)"
+    LITER = "l", "litres (l)"
+    EACH = "each", "each (count)"
+
+
+class Ingredient(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    category = models.CharField(max_length=100, blank=True, db_index=True)
+    description = models.TextField(blank=True)
+    stock_unit = models.CharField(
+        max_length=10,
+        choices=StockUnit,
+        default=StockUnit.GRAM,
+        help_text="Every lot of this ingredient is counted in this unit.",
+    )
+    density_g_per_ml = models.DecimalField(
+        "density (g per ml)",
+        max_digits=12,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.000001"))],
+        help_text="Converts cups and spoons to weight.",
+    )
+    grams_per_each = models.DecimalField(
+        "weight per each (g)",
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[POSITIVE],
+        help_text="Converts a count (eggs) to weight.",
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stock_unit__in=StockUnit.values),
+                name="ingredient_stock_unit_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(density_g_per_ml__isnull=True) | Q(density_g_per_ml__gt=0),
+                name="ingredient_density_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(grams_per_each__isnull=True) | Q(grams_per_each__gt=0),
+                name="ingredient_grams_per_each_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("admin:pantry_ingredient_change", args=[self.pk])
+
+    def to_stock_unit(self, quantity: Decimal, unit: str | None) -> Decimal:
+        """Converts a quantity in any unit to this ingredient's stock unit."""
+        if unit is None:
+            return Decimal(quantity)
+        return units.convert(quantity, unit, self.stock_unit, ingredient=self)
+
+
+class Product(models.Model):
+    ingredient = models.ForeignKey(
+        Ingredient, on_delete=models.PROTECT, related_name="products"
+    )
+    brand = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=200)
+    package_quantity = QuantityField(validators=[POSITIVE])
+    package_unit = models.CharField(max_length=10)
+    package_type = models.CharField(
+        max_length=50, default="package", help_text="bag, box, jar, carton…"
+    )
+    is_preferred = models.BooleanField(
+        "preferred", default=False, help_text="Its price plans what is not in stock."
+    )
+    upc = models.CharField("UPC", max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["ingredient__name", "brand", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(package_quantity__gt=0), name="product_package_quantity_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["ingredient"],
+                condition=Q(is_preferred=True),
+                name="product_one_preferred_per_ingredient",
+                violation_error_message="This ingredient already has a preferred product.",
+            ),
+            models.UniqueConstraint(
+                fields=["ingredient", "brand", "name", "package_quantity", "package_unit"],
+                name="product_unique_per_ingredient",
+            ),
+        ]
+
+    def __str__(self):
+        size = f"{units.format_number(self.package_quantity)} {self.package_unit}"
+        label = " ".join(part for part in (self.brand, self.name) if part)
+        return f"{label}, {size} {self.package_type}"
+
+    def clean(self):
+        try:
+            self.package_unit = units.normalize_unit(self.package_unit)
+        except ValidationError as error:
+            raise ValidationError({"package_unit": error}) from None
+        if self.ingredient_id is not None and self.package_quantity:
+            try:
+                self.ingredient.to_stock_unit(self.package_quantity, self.package_unit)
+            except ValidationError as error:
+                raise ValidationError({"package_unit": error}) from None
+
+    @property
+    def quantity_in_stock_unit(self) -> Decimal:
+        return self.ingredient.to_stock_unit(self.package_quantity, self.package_unit)
+
+
+class LotQuerySet(models.QuerySet):
+    def fifo(self):
+        """Oldest first: purchase date, then id (the lock order as well)."""
+        return self.order_by("ingredient_id", "purchased_on", "pk")
+
+    def in_stock(self):
+        return self.filter(quantity_remaining__gt=0)
+
+
+class Lot(models.Model):
+    """One purchase of an ingredient, used up oldest first."""
+
+    ingredient = models.ForeignKey(Ingredient, on_delete=models.PROTECT, related_name="lots")
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, null=True, blank=True, related_name="lots"
+    )
+    purchased_on = models.DateField(db_index=True)
+    quantity_purchased = QuantityField(
+        validators=[POSITIVE], help_text="In the ingredient's stock unit."
+    )
+    quantity_remaining = QuantityField(validators=[NON_NEGATIVE])
+    total_cost = MoneyField(validators=[NON_NEGATIVE])
+    cost_remaining = MoneyField(validators=[NON_NEGATIVE])
+    expires_on = models.DateField(null=True, blank=True)
+    supplier = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["ingredient__name", "purchased_on", "pk"]
+        indexes = [
+            models.Index(fields=["ingredient", "purchased_on", "id"], name="lot_fifo_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity_purchased__gt=0), name="lot_quantity_purchased_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_remaining__gte=0),
+                name="lot_quantity_remaining_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_remaining__lte=F("quantity_purchased")),
+                name="lot_quantity_remaining_within_purchased",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_cost__gte=0), name="lot_total_cost_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(cost_remaining__gte=0), name="lot_cost_remaining_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(cost_remaining__lte=F("total_cost")),
+                name="lot_cost_remaining_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_remaining__gt=0) | Q(cost_remaining=0),
+                name="lot_empty_holds_no_cost",
+                violation_error_message="An empty lot cannot hold any cost.",
+            ),
+        ]
+
+    def __str__(self):
+        bought = self.purchased_on.strftime("%-d %b %Y") if self.purchased_on else "?"
+        return f"{self.ingredient} lot #{self.pk}, bought {bought}"
+
+    def clean(self):
+        if (
+            self.product_id is not None
+            and self.ingredient_id is not None
+            and self.product.ingredient_id != self.ingredient_id
+        ):
+            raise ValidationError(
+                {"product": f"{self.product} is a product of {self.product.ingredient}, "
+                            f"not of {self.ingredient}."}
+            )
+        if self.expires_on and self.purchased_on and self.expires_on < self.purchased_on:
+            raise ValidationError(
+                {"expires_on": "A lot cannot expire before it was bought."}
+            )
+
+    @property
+    def unit_cost(self) -> Decimal:
+        """Cost of one stock unit at purchase."""
+        return self.total_cost / self.quantity_purchased
+
+
+class MovementKind(models.TextChoices):
+    CONSUMPTION = "consumption", "consumed by production"
+    REVERSAL = "reversal", "returned by a reversal"
+    WASTE = "waste", "waste"
+    CORRECTION = "correction", "count correction"
+
+
+class StockMovement(models.Model):
+    """A signed change to a lot: consumption and waste negative, returns positive."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, related_name="movements")
+    kind = models.CharField(max_length=20, choices=MovementKind)
+    quantity = QuantityField()
+    cost = MoneyField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.CharField(max_length=500, blank=True)
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        help_text="The consumption this movement puts back.",
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=MovementKind.values), name="movement_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(quantity__lt=0, cost__lte=0) | Q(quantity__gt=0, cost__gte=0)
+                ),
+                name="movement_cost_follows_quantity_sign",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    ~Q(kind__in=[MovementKind.CONSUMPTION, MovementKind.WASTE])
+                    | Q(quantity__lt=0)
+                ),
+                name="movement_consumption_and_waste_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=MovementKind.REVERSAL) | Q(quantity__gt=0),
+                name="movement_reversal_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.quantity} of {self.lot}"
+
+
+class Recipe(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    category = models.CharField(max_length=100, blank=True, db_index=True)
+    yield_quantity = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="How much one batch makes, e.g. 48.",
+    )
+    yield_unit = models.CharField(max_length=50, blank=True, help_text="e.g. cookies")
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(yield_quantity__isnull=True) | Q(yield_quantity__gt=0),
+                name="recipe_yield_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("admin:pantry_recipe_change", args=[self.pk])
+
+    @property
+    def yield_display(self) -> str:
+        if not self.yield_quantity:
+            return "no yield set"
+        return f"{units.format_number(self.yield_quantity)} {self.yield_unit}".strip()
+
+
+class RecipeLine(models.Model):
+    recipe = models.ForeignKey(Recipe, on_delete=models.CASCADE, related_name="lines")
+    ingredient = models.ForeignKey(
+        Ingredient, on_delete=models.PROTECT, related_name="recipe_lines"
+    )
+    quantity = models.DecimalField(max_digits=12, decimal_places=3, validators=[POSITIVE])
+    unit = models.CharField(max_length=10)
+    note = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["recipe", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="recipe_line_quantity_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{units.format_number(self.quantity)} {self.unit} {self.ingredient}"
+
+    def clean(self):
+        try:
+            self.unit = units.normalize_unit(self.unit)
+        except ValidationError as error:
+            raise ValidationError({"unit": error}) from None
+        if self.ingredient_id is not None and self.quantity:
+            try:
+                self.ingredient.to_stock_unit(self.quantity, self.unit)
+            except ValidationError as error:
+                raise ValidationError({"unit": error}) from None
+
+    def quantity_in_stock_unit(self, batches: Decimal = Decimal(1)) -> Decimal:
+        return self.ingredient.to_stock_unit(self.quantity * batches, self.unit)

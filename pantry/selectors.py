@@ -1,0 +1,280 @@
+"""Reads of the pantry: stock on hand, what a recipe needs and what it costs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Case, Count, DecimalField, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
+
+from bakery.numbers import ZERO, quantize_money, quantize_quantity, to_decimal
+from pantry.models import Ingredient, Lot, Product, Recipe, RecipeLine
+from pantry.services import FifoLine, allocate_fifo
+
+
+def ingredients_with_stock() -> QuerySet[Ingredient]:
+    """Ingredients annotated with `on_hand`, `stock_value`, `lots_in_stock`
+    and the preferred product (for display in packages), in one query."""
+    in_stock = Q(lots__quantity_remaining__gt=0)
+    preferred = Product.objects.filter(ingredient=OuterRef("pk"), is_preferred=True)
+    return Ingredient.objects.annotate(
+        on_hand=Coalesce(
+            Sum("lots__quantity_remaining"),
+            Value(ZERO),
+            output_field=DecimalField(max_digits=14, decimal_places=3),
+        ),
+        stock_value=Coalesce(
+            Sum("lots__cost_remaining"),
+            Value(ZERO),
+            output_field=DecimalField(max_digits=14, decimal_places=4),
+        ),
+        lots_in_stock=Count("lots", filter=in_stock),
+        package_quantity=Subquery(preferred.values("package_quantity")[:1]),
+        package_unit=Subquery(preferred.values("package_unit")[:1]),
+        package_type=Subquery(preferred.values("package_type")[:1]),
+    )
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """How much of an ingredient a recipe needs, in the ingredient's stock unit.
+
+    `problem` says why the quantity could not be worked out (a unit that
+    does not convert); `quantity` is then None.
+    """
+
+    ingredient: Ingredient
+    quantity: Decimal | None
+    problem: str = ""
+
+
+def get_recipe_requirements(*, recipe: Recipe, batches: Decimal) -> list[Requirement]:
+    """What `batches` of the recipe need, one entry per ingredient (lines of the
+    same ingredient added up), in recipe line order. Uses `recipe.lines` as
+    prefetched with their ingredients when it is."""
+    totals: dict[int, Requirement] = {}
+    for line in recipe.lines.all():
+        current = totals.get(line.ingredient_id)
+        if current is not None and current.quantity is None:
+            continue
+        try:
+            amount = line.quantity_in_stock_unit(to_decimal(batches))
+        except ValidationError as error:
+            totals[line.ingredient_id] = Requirement(
+                ingredient=line.ingredient, quantity=None, problem=" ".join(error.messages)
+            )
+            continue
+        previous = current.quantity if current is not None else ZERO
+        totals[line.ingredient_id] = Requirement(
+            ingredient=line.ingredient, quantity=previous + amount
+        )
+    return [
+        Requirement(
+            ingredient=requirement.ingredient,
+            quantity=quantize_quantity(requirement.quantity),
+        )
+        if requirement.quantity is not None
+        else requirement
+        for requirement in totals.values()
+    ]
+
+
+@dataclass(frozen=True)
+class IngredientCost:
+    """The estimated cost of one ingredient of a recipe.
+
+    Stock covers `from_stock` (at `stock_cost`, lot by lot in `lots`); the
+    `shortfall` is priced at the latest purchase price. `cost` is None, and
+    `problem` says why, when the ingredient cannot be priced.
+    """
+
+    ingredient: Ingredient
+    quantity: Decimal | None
+    unit: str
+    lots: tuple[FifoLine, ...]
+    from_stock: Decimal
+    stock_cost: Decimal
+    shortfall: Decimal
+    latest_unit_cost: Decimal | None
+    shortfall_cost: Decimal | None
+    cost: Decimal | None
+    problem: str = ""
+
+    @property
+    def is_priced(self) -> bool:
+        return self.cost is not None
+
+
+@dataclass(frozen=True)
+class RecipeCostEstimate:
+    recipe: Recipe
+    batches: Decimal
+    lines: tuple[IngredientCost, ...]
+    total_cost: Decimal  # of the priced lines
+
+    @property
+    def unpriced(self) -> tuple[IngredientCost, ...]:
+        return tuple(line for line in self.lines if not line.is_priced)
+
+    @property
+    def is_fully_priced(self) -> bool:
+        return not self.unpriced
+
+    @property
+    def cost_per_batch(self) -> Decimal:
+        return quantize_money(self.total_cost / self.batches) if self.batches else ZERO
+
+
+def estimate_recipe_cost(*, recipe: Recipe, batches: Decimal = Decimal(1)) -> RecipeCostEstimate:
+    """The cost of `batches` of a recipe from the pantry as it stands.
+
+    One FIFO dry run of the whole quantity of each ingredient over the lots
+    on hand; what stock does not cover is priced at the latest purchase
+    price (the newest lot of the preferred product, else of any product).
+    """
+    return estimate_recipe_costs(batches_by_recipe={recipe: batches})[recipe.pk]
+
+
+def estimate_recipe_costs(
+    *, batches_by_recipe: Mapping[Recipe, Decimal]
+) -> dict[int, RecipeCostEstimate]:
+    """Estimates for several recipes, by recipe id, in a constant number of
+    queries. Each recipe is its own dry run over the same stock."""
+    recipe_ids = [recipe.pk for recipe in batches_by_recipe]
+    recipes = Recipe.objects.filter(pk__in=recipe_ids).prefetch_related(
+        Prefetch("lines", queryset=RecipeLine.objects.select_related("ingredient"))
+    )
+    requirements = {
+        recipe.pk: get_recipe_requirements(
+            recipe=recipe, batches=to_decimal(batches_by_recipe[recipe])
+        )
+        for recipe in _in_order(recipes, recipe_ids)
+    }
+    ingredient_ids = {r.ingredient.pk for reqs in requirements.values() for r in reqs}
+    lots_by_ingredient: dict[int, list[Lot]] = {pk: [] for pk in ingredient_ids}
+    for lot in Lot.objects.filter(ingredient_id__in=ingredient_ids).in_stock().fifo():
+        lots_by_ingredient[lot.ingredient_id].append(lot)
+    latest_prices = get_latest_unit_costs(ingredient_ids=ingredient_ids)
+
+    estimates = {}
+    for recipe in batches_by_recipe:
+        lines = tuple(
+            _cost_of(requirement, lots_by_ingredient, latest_prices)
+            for requirement in requirements[recipe.pk]
+        )
+        estimates[recipe.pk] = RecipeCostEstimate(
+            recipe=recipe,
+            batches=to_decimal(batches_by_recipe[recipe]),
+            lines=lines,
+            total_cost=sum((line.cost for line in lines if line.is_priced), ZERO),
+        )
+    return estimates
+
+
+def _in_order(recipes, ids):
+    by_id = {recipe.pk: recipe for recipe in recipes}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def get_latest_unit_costs(*, ingredient_ids) -> dict[int, Decimal]:
+    """Latest purchase price per stock unit, by ingredient id: the newest lot
+    of the preferred product, else the newest lot of any product. One query."""
+    newest_lot = (
+        Lot.objects.filter(ingredient=OuterRef("pk"))
+        .order_by(
+            Case(When(product__is_preferred=True, then=Value(0)), default=Value(1)),
+            "-purchased_on",
+            "-pk",
+        )
+        .values("pk")[:1]
+    )
+    newest_ids = (
+        Ingredient.objects.filter(pk__in=ingredient_ids)
+        .annotate(newest_lot_id=Subquery(newest_lot))
+        .values("newest_lot_id")
+    )
+    return {
+        lot.ingredient_id: lot.unit_cost
+        for lot in Lot.objects.filter(pk__in=newest_ids).only(
+            "ingredient_id", "total_cost", "quantity_purchased"
+        )
+    }
+
+
+def _cost_of(
+    requirement: Requirement,
+    lots_by_ingredient: dict[int, list[Lot]],
+    latest_prices: dict[int, Decimal],
+) -> IngredientCost:
+    ingredient = requirement.ingredient
+    if requirement.quantity is None:
+        return IngredientCost(
+            ingredient=ingredient,
+            quantity=None,
+            unit=ingredient.stock_unit,
+            lots=(),
+            from_stock=ZERO,
+            stock_cost=ZERO,
+            shortfall=ZERO,
+            latest_unit_cost=None,
+            shortfall_cost=None,
+            cost=None,
+            problem=requirement.problem,
+        )
+    lines, shortfall = allocate_fifo(lots_by_ingredient[ingredient.pk], requirement.quantity)
+    stock_cost = sum((line.cost for line in lines), ZERO)
+    unit_cost = latest_prices.get(ingredient.pk)
+    problem = ""
+    if shortfall == 0:
+        shortfall_cost = ZERO
+    elif unit_cost is None:
+        shortfall_cost = None
+        problem = f"No purchase of {ingredient.name} to price it from: record one."
+    else:
+        shortfall_cost = quantize_money(shortfall * unit_cost)
+    return IngredientCost(
+        ingredient=ingredient,
+        quantity=requirement.quantity,
+        unit=ingredient.stock_unit,
+        lots=tuple(lines),
+        from_stock=requirement.quantity - shortfall,
+        stock_cost=stock_cost,
+        shortfall=shortfall,
+        latest_unit_cost=unit_cost,
+        shortfall_cost=shortfall_cost,
+        cost=None if shortfall_cost is None else stock_cost + shortfall_cost,
+        problem=problem,
+    )
+
+
+@dataclass(frozen=True)
+class PantryTotals:
+    ingredients: int
+    ingredients_in_stock: int
+    lots_in_stock: int
+    stock_value: Decimal
+    recipes: int
+
+
+def get_pantry_totals() -> PantryTotals:
+    """Counts and the value of stock on hand, in three queries."""
+    lots = Lot.objects.in_stock().aggregate(
+        lots=Count("pk"),
+        ingredients=Count("ingredient", distinct=True),
+        value=Coalesce(
+            Sum("cost_remaining"),
+            Value(ZERO),
+            output_field=DecimalField(max_digits=14, decimal_places=4),
+        ),
+    )
+    return PantryTotals(
+        ingredients=Ingredient.objects.count(),
+        ingredients_in_stock=lots["ingredients"],
+        lots_in_stock=lots["lots"],
+        stock_value=lots["value"],
+        recipes=Recipe.objects.count(),
+    )

@@ -1,0 +1,366 @@
+"""Writes to the pantry: purchases, FIFO consumption, adjustments, returns.
+
+Every read-modify-write of lots locks them through `lock_lots`, in one order
+(ingredient, purchased_on, id), so that two writers can never deadlock: the
+FIFO order is the lock order.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from bakery.numbers import ZERO, quantize_money, quantize_quantity, to_decimal
+from pantry.exceptions import InsufficientStock, Shortage, TransactionRequired
+from pantry.models import Ingredient, Lot, MovementKind, Product, StockMovement
+from pantry.units import format_quantity
+
+
+@dataclass(frozen=True)
+class FifoLine:
+    """What one lot gives: quantity in the stock unit and its cost."""
+
+    lot: Lot
+    quantity: Decimal
+    cost: Decimal
+    movement: StockMovement | None = None
+
+
+@dataclass(frozen=True)
+class FifoResult:
+    ingredient: Ingredient
+    quantity: Decimal  # asked for, in the stock unit
+    unit: str  # the stock unit
+    lines: tuple[FifoLine, ...]
+    total_cost: Decimal
+    shortfall: Decimal
+
+    @property
+    def satisfied(self) -> bool:
+        return self.shortfall == 0
+
+    @property
+    def allocated(self) -> Decimal:
+        return self.quantity - self.shortfall
+
+    @property
+    def shortage(self) -> Shortage | None:
+        if self.satisfied:
+            return None
+        return Shortage(
+            ingredient=self.ingredient,
+            needed=self.quantity,
+            available=self.allocated,
+            unit=self.unit,
+        )
+
+
+def lock_lots(*, ingredients: Iterable[Ingredient]) -> dict[int, list[Lot]]:
+    """Locks every lot in stock of these ingredients, in the one lock order.
+
+    Returns the lots by ingredient id, oldest first. Must run inside
+    `transaction.atomic`; on SQLite the IMMEDIATE transaction already holds
+    the database's write lock.
+    """
+    ids = sorted({ingredient.pk for ingredient in ingredients})
+    lots = _lock(ingredient_id__in=ids, quantity_remaining__gt=0)
+    by_ingredient: dict[int, list[Lot]] = {pk: [] for pk in ids}
+    for lot in lots:
+        by_ingredient[lot.ingredient_id].append(lot)
+    return by_ingredient
+
+
+def allocate_fifo(lots: Sequence[Lot], quantity: Decimal) -> tuple[list[FifoLine], Decimal]:
+    """Takes `quantity` from the lots in the order given; returns lines and shortfall.
+
+    A piece that empties a lot takes all of its remaining cost; a smaller
+    piece takes its share of the remaining cost, rounded half up, so a lot's
+    cost is spent exactly, whatever the pieces.
+    """
+    needed = quantity
+    lines: list[FifoLine] = []
+    for lot in lots:
+        if needed <= 0:
+            break
+        if lot.quantity_remaining <= 0:
+            continue
+        take = min(needed, lot.quantity_remaining)
+        if take == lot.quantity_remaining:
+            cost = lot.cost_remaining
+        else:
+            cost = quantize_money(lot.cost_remaining * take / lot.quantity_remaining)
+        lines.append(FifoLine(lot=lot, quantity=take, cost=cost))
+        needed -= take
+    return lines, max(needed, ZERO)
+
+
+def consume_fifo(
+    *,
+    ingredient: Ingredient,
+    quantity: Decimal,
+    unit: str | None = None,
+    dry_run: bool = False,
+    lots: Sequence[Lot] | None = None,
+    note: str = "",
+    user=None,
+) -> FifoResult:
+    """Consumes the oldest lots first (purchased_on, then id).
+
+    `quantity` is in `unit` (default: the ingredient's stock unit). With
+    `dry_run` nothing is written and a shortfall is reported in the result.
+    Otherwise the caller's `transaction.atomic` is required, the lots are
+    locked (or taken from `lots`, locked by the caller with `lock_lots`), a
+    shortfall raises InsufficientStock before anything is written, and each
+    lot touched gets one consumption movement. The number of queries does
+    not depend on the number of lots.
+    """
+    amount = quantize_quantity(ingredient.to_stock_unit(to_decimal(quantity), unit))
+    if amount <= 0:
+        raise ValidationError(
+            "Quantity to consume must be above zero, not %(value)s.",
+            code="not_positive",
+            params={"value": quantity},
+        )
+    if not dry_run:
+        _require_transaction()
+    if lots is None:
+        if dry_run:
+            lots = list(Lot.objects.filter(ingredient=ingredient).in_stock().fifo())
+        else:
+            lots = lock_lots(ingredients=[ingredient])[ingredient.pk]
+    elif any(lot.ingredient_id != ingredient.pk for lot in lots):
+        raise ValueError(f"Lots given to consume {ingredient} belong to another ingredient.")
+
+    lines, shortfall = allocate_fifo(lots, amount)
+    result = FifoResult(
+        ingredient=ingredient,
+        quantity=amount,
+        unit=ingredient.stock_unit,
+        lines=tuple(lines),
+        total_cost=sum((line.cost for line in lines), ZERO),
+        shortfall=shortfall,
+    )
+    if dry_run:
+        return result
+    if not result.satisfied:
+        raise InsufficientStock([result.shortage])
+    movements = _write_movements(
+        [(line.lot, -line.quantity, -line.cost) for line in lines],
+        kind=MovementKind.CONSUMPTION,
+        note=note,
+        user=user,
+    )
+    return FifoResult(
+        ingredient=result.ingredient,
+        quantity=result.quantity,
+        unit=result.unit,
+        lines=tuple(
+            FifoLine(lot=line.lot, quantity=line.quantity, cost=line.cost, movement=movement)
+            for line, movement in zip(lines, movements, strict=True)
+        ),
+        total_cost=result.total_cost,
+        shortfall=result.shortfall,
+    )
+
+
+def record_purchase(
+    *,
+    ingredient: Ingredient,
+    quantity: Decimal,
+    total_cost: Decimal,
+    purchased_on: datetime.date,
+    unit: str | None = None,
+    product: Product | None = None,
+    expires_on: datetime.date | None = None,
+    supplier: str = "",
+    notes: str = "",
+) -> Lot:
+    """Records a new lot; its quantity is converted to the ingredient's stock unit."""
+    amount = quantize_quantity(ingredient.to_stock_unit(to_decimal(quantity), unit))
+    cost = quantize_money(to_decimal(total_cost))
+    lot = Lot(
+        ingredient=ingredient,
+        product=product,
+        purchased_on=purchased_on,
+        quantity_purchased=amount,
+        quantity_remaining=amount,
+        total_cost=cost,
+        cost_remaining=cost,
+        expires_on=expires_on,
+        supplier=supplier,
+        notes=notes,
+    )
+    lot.full_clean()
+    lot.save()
+    return lot
+
+
+@transaction.atomic
+def adjust_lot(
+    *,
+    lot: Lot,
+    kind: str,
+    quantity: Decimal,
+    reason: str,
+    user=None,
+) -> StockMovement:
+    """Writes waste off a lot, or corrects its remaining quantity to a count.
+
+    For waste, `quantity` is how much was thrown away; for a correction, it
+    is the quantity counted on hand. A quantity going down takes its share of
+    the remaining cost; going back up (undoing an earlier error) restores
+    cost at the lot's purchase price, never above its total cost.
+    """
+    errors: dict[str, list[str]] = {}
+    if kind not in (MovementKind.WASTE, MovementKind.CORRECTION):
+        errors["kind"] = [f"Choose waste or count correction, not “{kind}”."]
+    if not (reason or "").strip():
+        errors["reason"] = ["Say why the stock changes."]
+    try:
+        amount = quantize_quantity(to_decimal(quantity))
+    except (ValidationError, TypeError):
+        errors["quantity"] = [f"“{quantity}” is not a quantity."]
+        amount = None
+    if errors:
+        raise ValidationError(errors)
+
+    [locked] = _lock(pk=lot.pk)
+    unit = locked.ingredient.stock_unit
+    if kind == MovementKind.WASTE:
+        if amount <= 0:
+            raise ValidationError({"quantity": ["Waste must be above zero."]})
+        if amount > locked.quantity_remaining:
+            raise ValidationError(
+                {
+                    "quantity": [
+                        f"Cannot waste {format_quantity(amount, unit)}: the lot has "
+                        f"{format_quantity(locked.quantity_remaining, unit)} left."
+                    ]
+                }
+            )
+        change = -amount
+    else:
+        if amount < 0:
+            raise ValidationError({"quantity": ["A counted quantity cannot be negative."]})
+        if amount > locked.quantity_purchased:
+            raise ValidationError(
+                {
+                    "quantity": [
+                        f"A lot cannot hold more than was bought "
+                        f"({format_quantity(locked.quantity_purchased, unit)}); "
+                        "record a new purchase instead."
+                    ]
+                }
+            )
+        change = amount - locked.quantity_remaining
+        if change == 0:
+            raise ValidationError(
+                {"quantity": ["The count is what the lot already holds: nothing to correct."]}
+            )
+    [movement] = _write_movements(
+        [(locked, change, _cost_of_change(locked, change))],
+        kind=kind,
+        note=reason.strip(),
+        user=user,
+    )
+    lot.refresh_from_db(fields=["quantity_remaining", "cost_remaining"])
+    return movement
+
+
+def _cost_of_change(lot: Lot, change: Decimal) -> Decimal:
+    if change < 0:
+        [line], _ = allocate_fifo([lot], -change)
+        return -line.cost
+    if lot.quantity_remaining + change == lot.quantity_purchased:
+        return lot.total_cost - lot.cost_remaining
+    cost = quantize_money(lot.total_cost * change / lot.quantity_purchased)
+    return min(cost, lot.total_cost - lot.cost_remaining)
+
+
+def return_consumption(
+    *, movements: Sequence[StockMovement], note: str = "", user=None
+) -> list[StockMovement]:
+    """Puts consumed stock back on its lots, quantity and cost exactly.
+
+    Each consumption movement gets one reversal movement; a consumption
+    already returned is refused. Must run inside the caller's transaction.
+    """
+    _require_transaction()
+    if not movements:
+        return []
+    movement_ids = [movement.pk for movement in movements]
+    consumed = list(
+        StockMovement.objects.filter(pk__in=movement_ids).select_related("reversed_by")
+    )
+    problems = []
+    for movement in consumed:
+        if movement.kind != MovementKind.CONSUMPTION:
+            problems.append(f"Movement #{movement.pk} is a {movement.kind}, not a consumption.")
+        elif hasattr(movement, "reversed_by"):
+            problems.append(f"Movement #{movement.pk} was already returned.")
+    if len(consumed) != len(set(movement_ids)):
+        problems.append("Some movements to return do not exist.")
+    if problems:
+        raise ValidationError(problems)
+    lots = {lot.pk: lot for lot in _lock(pk__in={m.lot_id for m in consumed})}
+    return _write_movements(
+        [(lots[m.lot_id], -m.quantity, -m.cost) for m in consumed],
+        kind=MovementKind.REVERSAL,
+        note=note,
+        user=user,
+        reverses=consumed,
+    )
+
+
+def _write_movements(
+    changes: Sequence[tuple[Lot, Decimal, Decimal]],
+    *,
+    kind: str,
+    note: str,
+    user,
+    reverses: Sequence[StockMovement] | None = None,
+) -> list[StockMovement]:
+    """Applies signed changes to locked lots: one movement each, bulk writes."""
+    movements = []
+    for index, (lot, quantity, cost) in enumerate(changes):
+        lot.quantity_remaining = quantize_quantity(lot.quantity_remaining + quantity)
+        lot.cost_remaining = quantize_money(lot.cost_remaining + cost)
+        movements.append(
+            StockMovement(
+                lot=lot,
+                kind=kind,
+                quantity=quantize_quantity(quantity),
+                cost=quantize_money(cost),
+                note=note[:500],
+                created_by=user if getattr(user, "is_authenticated", False) else None,
+                reverses=reverses[index] if reverses else None,
+            )
+        )
+    created = StockMovement.objects.bulk_create(movements)
+    touched = {lot.pk: lot for lot, _, _ in changes}
+    Lot.objects.bulk_update(touched.values(), ["quantity_remaining", "cost_remaining"])
+    return created
+
+
+def _lock(**lookups) -> list[Lot]:
+    """Locks the matching lots in the one lock order and reads them at once."""
+    _require_transaction()
+    return list(
+        Lot.objects.select_for_update(of=("self",))
+        .select_related("ingredient")
+        .filter(**lookups)
+        .fifo()
+    )
+
+
+def _require_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise TransactionRequired(
+            "Stock changes must run inside transaction.atomic, so that they "
+            "are all or nothing."
+        )
