@@ -29,8 +29,10 @@ def to_decimal(value) -> Decimal:
     """
     if isinstance(value, Decimal):
         return value
-    if isinstance(value, bool) or isinstance(value, float):
-        raise TypeError(f"Use Decimal or str for {value!r}, not {type(value).__name__}.")
+    if isinstance(value, (bool, float)):
+        raise TypeError(
+            f"Use Decimal or str for {value!r}, not {type(value).__name__}."
+        )
     try:
         return Decimal(str(value).strip())
     except InvalidOperation:

@@ -46,13 +46,27 @@ class InStockFilter(admin.SimpleListFilter):
 class ProductInline(admin.TabularInline):
     model = Product
     extra = 0
-    fields = ["brand", "name", "package_quantity", "package_unit", "package_type", "is_preferred"]
+    fields = [
+        "brand",
+        "name",
+        "package_quantity",
+        "package_unit",
+        "package_type",
+        "is_preferred",
+    ]
 
 
 @admin.register(Ingredient)
 class IngredientAdmin(admin.ModelAdmin):
     form = IngredientForm
-    list_display = ["name", "category", "stock_unit", "on_hand_display", "value_display", "lots_link"]
+    list_display = [
+        "name",
+        "category",
+        "stock_unit",
+        "on_hand_display",
+        "value_display",
+        "lots_link",
+    ]
     list_filter = ["category", "stock_unit"]
     search_fields = ["name", "slug", "category", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -122,7 +136,11 @@ class StockMovementInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("created_by")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("created_by", "lot__ingredient")
+        )
 
 
 @admin.register(Lot)
@@ -139,7 +157,13 @@ class LotAdmin(admin.ModelAdmin):
         "adjust_link",
     ]
     list_filter = [InStockFilter, "ingredient__category", "purchased_on", "ingredient"]
-    search_fields = ["ingredient__name", "product__name", "product__brand", "supplier", "notes"]
+    search_fields = [
+        "ingredient__name",
+        "product__name",
+        "product__brand",
+        "supplier",
+        "notes",
+    ]
     list_select_related = ["ingredient", "product", "product__ingredient"]
     date_hierarchy = "purchased_on"
     ordering = ["ingredient__name", "purchased_on", "pk"]
@@ -162,7 +186,14 @@ class LotAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return list(LotPurchaseForm.Meta.fields)
-        return [*self.locked_fields, "product", "purchased_on", "expires_on", "supplier", "notes"]
+        return [
+            *self.locked_fields,
+            "product",
+            "purchased_on",
+            "expires_on",
+            "supplier",
+            "notes",
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         return self.locked_fields if obj is not None else []
@@ -240,8 +271,7 @@ class LotAdmin(admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    f"{lot} now holds "
-                    f"{units.format_quantity(lot.quantity_remaining, lot.ingredient.stock_unit)}"
+                    f"{lot} now holds {_remaining(lot)}"
                     f" worth {format_money(lot.cost_remaining)}.",
                     messages.SUCCESS,
                 )
@@ -252,11 +282,15 @@ class LotAdmin(admin.ModelAdmin):
             "title": f"Adjust stock of {lot}",
             "lot": lot,
             "form": form,
-            "remaining": units.format_quantity(lot.quantity_remaining, lot.ingredient.stock_unit),
+            "remaining": _remaining(lot),
             "original": lot,
             "has_view_permission": True,
         }
         return TemplateResponse(request, "admin/pantry/lot/adjust.html", context)
+
+
+def _remaining(lot: Lot) -> str:
+    return units.format_quantity(lot.quantity_remaining, lot.ingredient.stock_unit)
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -269,7 +303,15 @@ def _add_errors(form, error: ValidationError) -> None:
 
 @admin.register(StockMovement)
 class StockMovementAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "lot", "kind", "quantity", "cost_display", "note", "created_by"]
+    list_display = [
+        "created_at",
+        "lot",
+        "kind",
+        "quantity",
+        "cost_display",
+        "note",
+        "created_by",
+    ]
     list_filter = ["kind", "created_at", "lot__ingredient__category"]
     search_fields = ["note", "lot__ingredient__name"]
     list_select_related = ["lot", "lot__ingredient", "created_by"]
@@ -308,7 +350,15 @@ class RecipeAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [RecipeLineInline]
     readonly_fields = ["estimated_cost"]
-    fields = ["name", "slug", "category", "yield_quantity", "yield_unit", "notes", "estimated_cost"]
+    fields = [
+        "name",
+        "slug",
+        "category",
+        "yield_quantity",
+        "yield_unit",
+        "notes",
+        "estimated_cost",
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(line_total=Count("lines"))

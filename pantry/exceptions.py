@@ -29,8 +29,15 @@ class UnknownUnit(ValidationError):
 class ConversionError(ValidationError):
     """A quantity cannot be converted: a fact about the ingredient is missing."""
 
-    def __init__(self, message: str, *, ingredient_name: str, from_unit: str,
-                 to_unit: str, missing: str):
+    def __init__(
+        self,
+        message: str,
+        *,
+        ingredient_name: str,
+        from_unit: str,
+        to_unit: str,
+        missing: str,
+    ):
         self.ingredient_name = ingredient_name
         self.from_unit = from_unit
         self.to_unit = to_unit
@@ -66,7 +73,9 @@ class InsufficientStock(Exception):
 
     def __init__(self, shortages: list[Shortage]):
         self.shortages = list(shortages)
-        super().__init__(" ".join(str(s) for s in self.shortages) + " Nothing was used.")
+        super().__init__(
+            " ".join(str(s) for s in self.shortages) + " Nothing was used."
+        )
 
 
 class TransactionRequired(RuntimeError):

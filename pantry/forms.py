@@ -83,7 +83,9 @@ class LotPurchaseForm(forms.ModelForm):
         quantity = cleaned.get("quantity")
         if ingredient is not None and quantity is not None and "unit" in cleaned:
             try:
-                stock_quantity = ingredient.to_stock_unit(quantity, cleaned["unit"] or None)
+                stock_quantity = ingredient.to_stock_unit(
+                    quantity, cleaned["unit"] or None
+                )
             except ValidationError as error:
                 self.add_error("unit", error)
             else:

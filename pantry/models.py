@@ -111,16 +111,25 @@ class Product(models.Model):
         ordering = ["ingredient__name", "brand", "name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(package_quantity__gt=0), name="product_package_quantity_positive"
+                condition=Q(package_quantity__gt=0),
+                name="product_package_quantity_positive",
             ),
             models.UniqueConstraint(
                 fields=["ingredient"],
                 condition=Q(is_preferred=True),
                 name="product_one_preferred_per_ingredient",
-                violation_error_message="This ingredient already has a preferred product.",
+                violation_error_message=(
+                    "This ingredient already has a preferred product."
+                ),
             ),
             models.UniqueConstraint(
-                fields=["ingredient", "brand", "name", "package_quantity", "package_unit"],
+                fields=[
+                    "ingredient",
+                    "brand",
+                    "name",
+                    "package_quantity",
+                    "package_unit",
+                ],
                 name="product_unique_per_ingredient",
             ),
         ]
@@ -158,7 +167,9 @@ class LotQuerySet(models.QuerySet):
 class Lot(models.Model):
     """One purchase of an ingredient, used up oldest first."""
 
-    ingredient = models.ForeignKey(Ingredient, on_delete=models.PROTECT, related_name="lots")
+    ingredient = models.ForeignKey(
+        Ingredient, on_delete=models.PROTECT, related_name="lots"
+    )
     product = models.ForeignKey(
         Product, on_delete=models.PROTECT, null=True, blank=True, related_name="lots"
     )
@@ -179,11 +190,14 @@ class Lot(models.Model):
     class Meta:
         ordering = ["ingredient__name", "purchased_on", "pk"]
         indexes = [
-            models.Index(fields=["ingredient", "purchased_on", "id"], name="lot_fifo_idx"),
+            models.Index(
+                fields=["ingredient", "purchased_on", "id"], name="lot_fifo_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(quantity_purchased__gt=0), name="lot_quantity_purchased_positive"
+                condition=Q(quantity_purchased__gt=0),
+                name="lot_quantity_purchased_positive",
             ),
             models.CheckConstraint(
                 condition=Q(quantity_remaining__gte=0),
@@ -197,7 +211,8 @@ class Lot(models.Model):
                 condition=Q(total_cost__gte=0), name="lot_total_cost_non_negative"
             ),
             models.CheckConstraint(
-                condition=Q(cost_remaining__gte=0), name="lot_cost_remaining_non_negative"
+                condition=Q(cost_remaining__gte=0),
+                name="lot_cost_remaining_non_negative",
             ),
             models.CheckConstraint(
                 condition=Q(cost_remaining__lte=F("total_cost")),
@@ -221,10 +236,16 @@ class Lot(models.Model):
             and self.product.ingredient_id != self.ingredient_id
         ):
             raise ValidationError(
-                {"product": f"{self.product} is a product of {self.product.ingredient}, "
-                            f"not of {self.ingredient}."}
+                {
+                    "product": f"{self.product} is a product of "
+                    f"{self.product.ingredient}, not of {self.ingredient}."
+                }
             )
-        if self.expires_on and self.purchased_on and self.expires_on < self.purchased_on:
+        if (
+            self.expires_on
+            and self.purchased_on
+            and self.expires_on < self.purchased_on
+        ):
             raise ValidationError(
                 {"expires_on": "A lot cannot expire before it was bought."}
             )
@@ -338,7 +359,9 @@ class RecipeLine(models.Model):
     ingredient = models.ForeignKey(
         Ingredient, on_delete=models.PROTECT, related_name="recipe_lines"
     )
-    quantity = models.DecimalField(max_digits=12, decimal_places=3, validators=[POSITIVE])
+    quantity = models.DecimalField(
+        max_digits=12, decimal_places=3, validators=[POSITIVE]
+    )
     unit = models.CharField(max_length=10)
     note = models.CharField(max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)

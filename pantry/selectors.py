@@ -7,8 +7,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, DecimalField, OuterRef, Prefetch, Q, QuerySet
-from django.db.models import Subquery, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from bakery.numbers import ZERO, quantize_money, quantize_quantity, to_decimal
@@ -65,7 +76,9 @@ def get_recipe_requirements(*, recipe: Recipe, batches: Decimal) -> list[Require
             amount = line.quantity_in_stock_unit(to_decimal(batches))
         except ValidationError as error:
             totals[line.ingredient_id] = Requirement(
-                ingredient=line.ingredient, quantity=None, problem=" ".join(error.messages)
+                ingredient=line.ingredient,
+                quantity=None,
+                problem=" ".join(error.messages),
             )
             continue
         previous = current.quantity if current is not None else ZERO
@@ -129,7 +142,9 @@ class RecipeCostEstimate:
         return quantize_money(self.total_cost / self.batches) if self.batches else ZERO
 
 
-def estimate_recipe_cost(*, recipe: Recipe, batches: Decimal = Decimal(1)) -> RecipeCostEstimate:
+def estimate_recipe_cost(
+    *, recipe: Recipe, batches: Decimal = Decimal(1)
+) -> RecipeCostEstimate:
     """The cost of `batches` of a recipe from the pantry as it stands.
 
     One FIFO dry run of the whole quantity of each ingredient over the lots
@@ -225,7 +240,9 @@ def _cost_of(
             cost=None,
             problem=requirement.problem,
         )
-    lines, shortfall = allocate_fifo(lots_by_ingredient[ingredient.pk], requirement.quantity)
+    lines, shortfall = allocate_fifo(
+        lots_by_ingredient[ingredient.pk], requirement.quantity
+    )
     stock_cost = sum((line.cost for line in lines), ZERO)
     unit_cost = latest_prices.get(ingredient.pk)
     problem = ""

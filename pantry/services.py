@@ -75,7 +75,9 @@ def lock_lots(*, ingredients: Iterable[Ingredient]) -> dict[int, list[Lot]]:
     return by_ingredient
 
 
-def allocate_fifo(lots: Sequence[Lot], quantity: Decimal) -> tuple[list[FifoLine], Decimal]:
+def allocate_fifo(
+    lots: Sequence[Lot], quantity: Decimal
+) -> tuple[list[FifoLine], Decimal]:
     """Takes `quantity` from the lots in the order given; returns lines and shortfall.
 
     A piece that empties a lot takes all of its remaining cost; a smaller
@@ -134,7 +136,9 @@ def consume_fifo(
         else:
             lots = lock_lots(ingredients=[ingredient])[ingredient.pk]
     elif any(lot.ingredient_id != ingredient.pk for lot in lots):
-        raise ValueError(f"Lots given to consume {ingredient} belong to another ingredient.")
+        raise ValueError(
+            f"Lots given to consume {ingredient} belong to another ingredient."
+        )
 
     lines, shortfall = allocate_fifo(lots, amount)
     result = FifoResult(
@@ -160,7 +164,9 @@ def consume_fifo(
         quantity=result.quantity,
         unit=result.unit,
         lines=tuple(
-            FifoLine(lot=line.lot, quantity=line.quantity, cost=line.cost, movement=movement)
+            FifoLine(
+                lot=line.lot, quantity=line.quantity, cost=line.cost, movement=movement
+            )
             for line, movement in zip(lines, movements, strict=True)
         ),
         total_cost=result.total_cost,
@@ -246,7 +252,9 @@ def adjust_lot(
         change = -amount
     else:
         if amount < 0:
-            raise ValidationError({"quantity": ["A counted quantity cannot be negative."]})
+            raise ValidationError(
+                {"quantity": ["A counted quantity cannot be negative."]}
+            )
         if amount > locked.quantity_purchased:
             raise ValidationError(
                 {
@@ -260,7 +268,11 @@ def adjust_lot(
         change = amount - locked.quantity_remaining
         if change == 0:
             raise ValidationError(
-                {"quantity": ["The count is what the lot already holds: nothing to correct."]}
+                {
+                    "quantity": [
+                        "The count is what the lot already holds: nothing to correct."
+                    ]
+                }
             )
     [movement] = _write_movements(
         [(locked, change, _cost_of_change(locked, change))],
@@ -300,7 +312,9 @@ def return_consumption(
     problems = []
     for movement in consumed:
         if movement.kind != MovementKind.CONSUMPTION:
-            problems.append(f"Movement #{movement.pk} is a {movement.kind}, not a consumption.")
+            problems.append(
+                f"Movement #{movement.pk} is a {movement.kind}, not a consumption."
+            )
         elif hasattr(movement, "reversed_by"):
             problems.append(f"Movement #{movement.pk} was already returned.")
     if len(consumed) != len(set(movement_ids)):

@@ -48,7 +48,14 @@ ALIASES: dict[str, str] = {
     **{name: "lb" for name in ("lb", "lbs", "pound", "pounds")},
     **{
         name: "ml"
-        for name in ("ml", "mls", "milliliter", "milliliters", "millilitre", "millilitres")
+        for name in (
+            "ml",
+            "mls",
+            "milliliter",
+            "milliliters",
+            "millilitre",
+            "millilitres",
+        )
     },
     **{name: "l" for name in ("l", "liter", "liters", "litre", "litres")},
     **{name: "tsp" for name in ("tsp", "tsps", "teaspoon", "teaspoons")},
@@ -63,7 +70,17 @@ ALIASES: dict[str, str] = {
     **{name: "gal" for name in ("gal", "gals", "gallon", "gallons")},
     **{
         name: "each"
-        for name in ("each", "ea", "count", "ct", "piece", "pieces", "pc", "pcs", "whole")
+        for name in (
+            "each",
+            "ea",
+            "count",
+            "ct",
+            "piece",
+            "pieces",
+            "pc",
+            "pcs",
+            "whole",
+        )
     },
 }
 
@@ -126,7 +143,9 @@ def convert(
     source_dim, target_dim = UNITS[source][1], UNITS[target][1]
     base = quantity * _factor_to_base(source)
     if source_dim != target_dim:
-        base = _cross_dimension(base, source_dim, target_dim, ingredient, source, target)
+        base = _cross_dimension(
+            base, source_dim, target_dim, ingredient, source, target
+        )
     return base / _factor_to_base(target)
 
 
@@ -165,13 +184,15 @@ def _needed(ingredient, fact: str, source: str, target: str) -> Decimal:
     )
 
 
-_DENSITY_TEXT = re.compile(
-    r"^\s*(?P<vq>[\d.]+)\s*(?P<vu>[a-zA-Z .]+?)\s*=\s*(?P<wq>[\d.]+)\s*(?P<wu>[a-zA-Z .]+?)\s*$"
-)
+_MEASURE = r"\s*(\d*\.?\d+)\s*([a-zA-Z .]+?)\s*"
+_DENSITY_TEXT = re.compile(rf"^{_MEASURE}={_MEASURE}$")
 
 
 def density_from_measures(
-    volume_quantity: Decimal, volume_unit: str, weight_quantity: Decimal, weight_unit: str
+    volume_quantity: Decimal,
+    volume_unit: str,
+    weight_quantity: Decimal,
+    weight_unit: str,
 ) -> Decimal:
     """Grams per millilitre from "1 cup weighs 4.42 oz"."""
     volume_code, weight_code = normalize_unit(volume_unit), normalize_unit(weight_unit)
@@ -209,8 +230,9 @@ def parse_density(text: str) -> Decimal:
             to_unit="",
             missing="a volume and a weight",
         )
+    volume_quantity, volume_unit, weight_quantity, weight_unit = match.groups()
     return density_from_measures(
-        Decimal(match["vq"]), match["vu"], Decimal(match["wq"]), match["wu"]
+        Decimal(volume_quantity), volume_unit, Decimal(weight_quantity), weight_unit
     )
 
 
@@ -236,7 +258,7 @@ def _readable_unit(quantity: Decimal, code: str) -> tuple[Decimal, str]:
 
 
 def format_quantity(quantity: Decimal, unit: str) -> str:
-    """"1.3 kg", "200 g", "12 each"."""
+    """ "1.3 kg", "200 g", "12 each"."""
     value, code = _readable_unit(Decimal(quantity), normalize_unit(unit))
     return f"{format_number(value)} {code}"
 
@@ -258,14 +280,18 @@ def format_in_packages(
     package_type: str = "package",
     ingredient: HasConversionFacts | None = None,
 ) -> str:
-    """"2.5 bags (12.5 lb)": the quantity in packages, then in its own unit."""
+    """ "2.5 bags (12.5 lb)": the quantity in packages, then in its own unit."""
     plain = format_quantity(quantity, unit)
     try:
-        per_package = convert(package_quantity, package_unit, unit, ingredient=ingredient)
+        per_package = convert(
+            package_quantity, package_unit, unit, ingredient=ingredient
+        )
     except ConversionError:
         return plain
     if per_package <= 0:
         return plain
     packages = Decimal(quantity) / per_package
     count = format_number(packages)
-    return f"{count} {pluralize(package_type, Decimal(count.replace(',', '')))} ({plain})"
+    return (
+        f"{count} {pluralize(package_type, Decimal(count.replace(',', '')))} ({plain})"
+    )

@@ -17,7 +17,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if Ingredient.objects.exists() or Recipe.objects.exists():
             if options["if_empty"]:
-                self.stdout.write("The database holds data already: demo data not loaded.")
+                self.stdout.write(
+                    "The database holds data already: demo data not loaded."
+                )
                 return
             raise CommandError(
                 "The database holds data already; demo data only loads into an "
