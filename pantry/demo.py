@@ -260,16 +260,10 @@ def load_pantry_demo(*, today: datetime.date | None = None) -> dict[str, int]:
             name=name,
             category=category,
             stock_unit=stock_unit,
-            density_g_per_ml=(
-                units.parse_density(density).quantize(Decimal("0.000001"))
-                if density
-                else None
-            ),
+            density_g_per_ml=units.parse_density(density) if density else None,
             grams_per_each=Decimal(per_each) if per_each else None,
         )
-        ingredient.full_clean()
-        ingredient.save()
-        ingredients[slug] = ingredient
+        ingredients[slug] = _saved(ingredient)
 
     products = {}
     for slug, brand, name, size, unit, package_type, preferred in PRODUCTS:
@@ -282,9 +276,7 @@ def load_pantry_demo(*, today: datetime.date | None = None) -> dict[str, int]:
             package_type=package_type,
             is_preferred=preferred,
         )
-        product.full_clean()
-        product.save()
-        products[slug, name] = product
+        products[slug, name] = _saved(product)
 
     for slug, product_name, days_ago, packages, price in PURCHASES:
         product = products[slug, product_name]
@@ -305,8 +297,7 @@ def load_pantry_demo(*, today: datetime.date | None = None) -> dict[str, int]:
             yield_quantity=Decimal(yield_quantity),
             yield_unit=yield_unit,
         )
-        recipe.full_clean()
-        recipe.save()
+        _saved(recipe)
         for position, (ingredient_slug, quantity, unit) in enumerate(lines, start=1):
             line = RecipeLine(
                 recipe=recipe,
@@ -315,8 +306,7 @@ def load_pantry_demo(*, today: datetime.date | None = None) -> dict[str, int]:
                 unit=unit,
                 position=position,
             )
-            line.full_clean()
-            line.save()
+            _saved(line)
 
     return {
         "ingredients": len(INGREDIENTS),
@@ -324,3 +314,9 @@ def load_pantry_demo(*, today: datetime.date | None = None) -> dict[str, int]:
         "lots": len(PURCHASES),
         "recipes": len(RECIPES),
     }
+
+
+def _saved(instance):
+    instance.full_clean()
+    instance.save()
+    return instance

@@ -7,8 +7,6 @@ from bakery.numbers import QUANTITY_PLACES
 from pantry import units
 from pantry.models import Ingredient, Lot, MovementKind
 
-DENSITY_STEP = Decimal("0.000001")
-
 
 class IngredientForm(forms.ModelForm):
     """Takes a density the way bakers know it: "1 cup = 4.42 oz"."""
@@ -42,8 +40,8 @@ class IngredientForm(forms.ModelForm):
             except ValidationError as error:
                 self.add_error("density_text", error)
             else:
-                cleaned["density_g_per_ml"] = density.quantize(DENSITY_STEP)
-                self.instance.density_g_per_ml = cleaned["density_g_per_ml"]
+                cleaned["density_g_per_ml"] = density
+                self.instance.density_g_per_ml = density
         return cleaned
 
 

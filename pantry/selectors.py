@@ -108,13 +108,13 @@ class IngredientCost:
     ingredient: Ingredient
     quantity: Decimal | None
     unit: str
-    lots: tuple[FifoLine, ...]
-    from_stock: Decimal
-    stock_cost: Decimal
-    shortfall: Decimal
-    latest_unit_cost: Decimal | None
-    shortfall_cost: Decimal | None
-    cost: Decimal | None
+    lots: tuple[FifoLine, ...] = ()
+    from_stock: Decimal = ZERO
+    stock_cost: Decimal = ZERO
+    shortfall: Decimal = ZERO
+    latest_unit_cost: Decimal | None = None
+    shortfall_cost: Decimal | None = None
+    cost: Decimal | None = None
     problem: str = ""
 
     @property
@@ -231,13 +231,6 @@ def _cost_of(
             ingredient=ingredient,
             quantity=None,
             unit=ingredient.stock_unit,
-            lots=(),
-            from_stock=ZERO,
-            stock_cost=ZERO,
-            shortfall=ZERO,
-            latest_unit_cost=None,
-            shortfall_cost=None,
-            cost=None,
             problem=requirement.problem,
         )
     lines, shortfall = allocate_fifo(

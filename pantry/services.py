@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -159,18 +159,12 @@ def consume_fifo(
         note=note,
         user=user,
     )
-    return FifoResult(
-        ingredient=result.ingredient,
-        quantity=result.quantity,
-        unit=result.unit,
+    return replace(
+        result,
         lines=tuple(
-            FifoLine(
-                lot=line.lot, quantity=line.quantity, cost=line.cost, movement=movement
-            )
+            replace(line, movement=movement)
             for line, movement in zip(lines, movements, strict=True)
         ),
-        total_cost=result.total_cost,
-        shortfall=result.shortfall,
     )
 
 

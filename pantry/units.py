@@ -218,8 +218,11 @@ def density_from_measures(
     return grams / millilitres
 
 
+DENSITY_STEP = Decimal("0.000001")  # as Ingredient.density_g_per_ml keeps it
+
+
 def parse_density(text: str) -> Decimal:
-    """Grams per millilitre from text like "1 cup = 4.42 oz"."""
+    """Grams per millilitre, to 6 places, from text like "1 cup = 4.42 oz"."""
     match = _DENSITY_TEXT.match(text or "")
     if not match:
         raise ConversionError(
@@ -231,9 +234,10 @@ def parse_density(text: str) -> Decimal:
             missing="a volume and a weight",
         )
     volume_quantity, volume_unit, weight_quantity, weight_unit = match.groups()
-    return density_from_measures(
+    density = density_from_measures(
         Decimal(volume_quantity), volume_unit, Decimal(weight_quantity), weight_unit
     )
+    return density.quantize(DENSITY_STEP)
 
 
 def format_number(value: Decimal) -> str:
