@@ -6,26 +6,16 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from bakery.admin import SharedChoicesInlineMixin
 from bakery.numbers import format_money
 from pantry import services, units
 from pantry.forms import IngredientForm, LotAdjustmentForm, LotPurchaseForm
 from pantry.models import Ingredient, Lot, Product, Recipe, RecipeLine, StockMovement
-from pantry.selectors import estimate_recipe_cost, ingredients_with_stock
-
-
-class SharedChoicesInlineMixin:
-    """Evaluates each foreign key's choices once per formset, not once per row,
-    so a change page's query count does not grow with its inline rows."""
-
-    shared_choice_fields: tuple[str, ...] = ()
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        for name in self.shared_choice_fields:
-            field = formset.form.base_fields.get(name)
-            if field is not None:
-                field.choices = list(field.choices)
-        return formset
+from pantry.selectors import (
+    describe_stock,
+    estimate_recipe_cost,
+    ingredients_with_stock,
+)
 
 
 class InStockFilter(admin.SimpleListFilter):
@@ -80,16 +70,7 @@ class IngredientAdmin(admin.ModelAdmin):
     def on_hand_display(self, ingredient):
         if not ingredient.on_hand:
             return "out of stock"
-        if ingredient.package_quantity:
-            return units.format_in_packages(
-                ingredient.on_hand,
-                ingredient.stock_unit,
-                package_quantity=ingredient.package_quantity,
-                package_unit=ingredient.package_unit,
-                package_type=ingredient.package_type,
-                ingredient=ingredient,
-            )
-        return units.format_quantity(ingredient.on_hand, ingredient.stock_unit)
+        return describe_stock(ingredient, ingredient.on_hand)
 
     @admin.display(description="value", ordering="stock_value")
     def value_display(self, ingredient):

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from bakery.validation import save_valid
 from pantry import services, units
 from pantry.models import Ingredient, Product, Recipe, RecipeLine
 
@@ -263,7 +264,7 @@ def load_pantry_demo(*, today: datetime.date | None = None) -> dict[str, int]:
             density_g_per_ml=units.parse_density(density) if density else None,
             grams_per_each=Decimal(per_each) if per_each else None,
         )
-        ingredients[slug] = _saved(ingredient)
+        ingredients[slug] = save_valid(ingredient)
 
     products = {}
     for slug, brand, name, size, unit, package_type, preferred in PRODUCTS:
@@ -276,7 +277,7 @@ def load_pantry_demo(*, today: datetime.date | None = None) -> dict[str, int]:
             package_type=package_type,
             is_preferred=preferred,
         )
-        products[slug, name] = _saved(product)
+        products[slug, name] = save_valid(product)
 
     for slug, product_name, days_ago, packages, price in PURCHASES:
         product = products[slug, product_name]
@@ -297,7 +298,7 @@ def load_pantry_demo(*, today: datetime.date | None = None) -> dict[str, int]:
             yield_quantity=Decimal(yield_quantity),
             yield_unit=yield_unit,
         )
-        _saved(recipe)
+        save_valid(recipe)
         for position, (ingredient_slug, quantity, unit) in enumerate(lines, start=1):
             line = RecipeLine(
                 recipe=recipe,
@@ -306,7 +307,7 @@ def load_pantry_demo(*, today: datetime.date | None = None) -> dict[str, int]:
                 unit=unit,
                 position=position,
             )
-            _saved(line)
+            save_valid(line)
 
     return {
         "ingredients": len(INGREDIENTS),
@@ -314,9 +315,3 @@ def load_pantry_demo(*, today: datetime.date | None = None) -> dict[str, int]:
         "lots": len(PURCHASES),
         "recipes": len(RECIPES),
     }
-
-
-def _saved(instance):
-    instance.full_clean()
-    instance.save()
-    return instance

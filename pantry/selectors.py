@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -23,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from bakery.numbers import ZERO, quantize_money, quantize_quantity, to_decimal
+from pantry import units
 from pantry.models import Ingredient, Lot, Product, Recipe, RecipeLine
 from pantry.services import FifoLine, allocate_fifo
 
@@ -48,6 +49,21 @@ def ingredients_with_stock() -> QuerySet[Ingredient]:
         package_unit=Subquery(preferred.values("package_unit")[:1]),
         package_type=Subquery(preferred.values("package_type")[:1]),
     )
+
+
+def describe_stock(ingredient: Ingredient, quantity: Decimal) -> str:
+    """A quantity of an ingredient from `ingredients_with_stock`, in packages of
+    its preferred product where it has one: "2.5 bags (12.5 lb)"."""
+    if ingredient.package_quantity:
+        return units.format_in_packages(
+            quantity,
+            ingredient.stock_unit,
+            package_quantity=ingredient.package_quantity,
+            package_unit=ingredient.package_unit,
+            package_type=ingredient.package_type,
+            ingredient=ingredient,
+        )
+    return units.format_quantity(quantity, ingredient.stock_unit)
 
 
 @dataclass(frozen=True)
@@ -151,48 +167,49 @@ def estimate_recipe_cost(
     on hand; what stock does not cover is priced at the latest purchase
     price (the newest lot of the preferred product, else of any product).
     """
-    return estimate_recipe_costs(batches_by_recipe={recipe: batches})[recipe.pk]
+    [estimate] = estimate_recipe_costs(orders=[(recipe, batches)])
+    return estimate
 
 
 def estimate_recipe_costs(
-    *, batches_by_recipe: Mapping[Recipe, Decimal]
-) -> dict[int, RecipeCostEstimate]:
-    """Estimates for several recipes, by recipe id, in a constant number of
-    queries. Each recipe is its own dry run over the same stock."""
-    recipe_ids = [recipe.pk for recipe in batches_by_recipe]
-    recipes = Recipe.objects.filter(pk__in=recipe_ids).prefetch_related(
+    *, orders: Sequence[tuple[Recipe, Decimal]]
+) -> list[RecipeCostEstimate]:
+    """Estimates for several (recipe, batches) pairs, in their order, in a
+    constant number of queries. Each pair is its own dry run over the same
+    stock: estimates do not take from each other."""
+    recipes = Recipe.objects.filter(
+        pk__in={recipe.pk for recipe, _ in orders}
+    ).prefetch_related(
         Prefetch("lines", queryset=RecipeLine.objects.select_related("ingredient"))
     )
-    requirements = {
-        recipe.pk: get_recipe_requirements(
-            recipe=recipe, batches=to_decimal(batches_by_recipe[recipe])
-        )
-        for recipe in _in_order(recipes, recipe_ids)
-    }
-    ingredient_ids = {r.ingredient.pk for reqs in requirements.values() for r in reqs}
+    by_id = {recipe.pk: recipe for recipe in recipes}
+    requirements = [
+        get_recipe_requirements(recipe=by_id[recipe.pk], batches=to_decimal(batches))
+        for recipe, batches in orders
+    ]
+    ingredient_ids = {r.ingredient.pk for reqs in requirements for r in reqs}
     lots_by_ingredient: dict[int, list[Lot]] = {pk: [] for pk in ingredient_ids}
     for lot in Lot.objects.filter(ingredient_id__in=ingredient_ids).in_stock().fifo():
         lots_by_ingredient[lot.ingredient_id].append(lot)
     latest_prices = get_latest_unit_costs(ingredient_ids=ingredient_ids)
 
-    estimates = {}
-    for recipe in batches_by_recipe:
+    estimates = []
+    for (recipe, batches), recipe_requirements in zip(
+        orders, requirements, strict=True
+    ):
         lines = tuple(
             _cost_of(requirement, lots_by_ingredient, latest_prices)
-            for requirement in requirements[recipe.pk]
+            for requirement in recipe_requirements
         )
-        estimates[recipe.pk] = RecipeCostEstimate(
-            recipe=recipe,
-            batches=to_decimal(batches_by_recipe[recipe]),
-            lines=lines,
-            total_cost=sum((line.cost for line in lines if line.is_priced), ZERO),
+        estimates.append(
+            RecipeCostEstimate(
+                recipe=recipe,
+                batches=to_decimal(batches),
+                lines=lines,
+                total_cost=sum((line.cost for line in lines if line.is_priced), ZERO),
+            )
         )
     return estimates
-
-
-def _in_order(recipes, ids):
-    by_id = {recipe.pk: recipe for recipe in recipes}
-    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def get_latest_unit_costs(*, ingredient_ids) -> dict[int, Decimal]:

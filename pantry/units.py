@@ -284,7 +284,10 @@ def format_in_packages(
     package_type: str = "package",
     ingredient: HasConversionFacts | None = None,
 ) -> str:
-    """ "2.5 bags (12.5 lb)": the quantity in packages, then in its own unit."""
+    """The quantity in packages, then in its own unit: "2.5 bags (12.5 lb)".
+
+    Less than one package reads better plainly: "128 g", not "0.06 bags".
+    """
     plain = format_quantity(quantity, unit)
     try:
         per_package = convert(
@@ -292,9 +295,9 @@ def format_in_packages(
         )
     except ConversionError:
         return plain
-    if per_package <= 0:
+    packages = Decimal(quantity) / per_package if per_package > 0 else Decimal(0)
+    if packages < 1:
         return plain
-    packages = Decimal(quantity) / per_package
     count = format_number(packages)
     return (
         f"{count} {pluralize(package_type, Decimal(count.replace(',', '')))} ({plain})"

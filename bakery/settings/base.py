@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "template_partials",
     "bakery",
     "pantry",
+    "events",
 ]
 
 MIDDLEWARE = [

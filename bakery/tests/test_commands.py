@@ -2,6 +2,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
+from events.models import Event
+from events.services import get_planned_cost
 from pantry.models import Ingredient, Lot, Recipe
 from pantry.selectors import estimate_recipe_cost
 
@@ -33,6 +35,9 @@ def test_load_demo_fills_an_empty_database_with_a_usable_pantry(capsys):
     estimate = estimate_recipe_cost(recipe=chocolate_chip)
     assert estimate.is_fully_priced
     assert estimate.total_cost > 0
+    christmas = Event.objects.get(name="Christmas 2026")
+    assert get_planned_cost(event=christmas).total > 0
+    assert Event.objects.get(name="Cookie swap").assignments.count() == 0
 
 
 def test_load_demo_if_empty_keeps_existing_data(capsys):

@@ -154,14 +154,14 @@ def test_estimate_recipe_costs_query_count_does_not_grow(django_assert_num_queri
                     lot(ingredient, day, "100", "1.00")
                 RecipeLineFactory(recipe=recipe, ingredient=ingredient)
             recipes.append(recipe)
-        return {recipe: D(2) for recipe in recipes}
+        return [(recipe, D(2)) for recipe in recipes]
 
     small, large = make_recipes(1, 1, 1), make_recipes(6, 8, 5)
 
     with django_assert_num_queries(4):
-        estimate_recipe_costs(batches_by_recipe=small)
+        estimate_recipe_costs(orders=small)
     with django_assert_num_queries(4):
-        estimates = estimate_recipe_costs(batches_by_recipe=large)
+        estimates = estimate_recipe_costs(orders=large)
     assert len(estimates) == 6
 
 

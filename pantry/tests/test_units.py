@@ -148,3 +148,14 @@ def test_format_in_packages_shows_packages_then_quantity():
         package_type="bag",
     )
     assert shown == "2.5 bags (12.5 lb)"
+
+
+def test_format_in_packages_under_one_package_is_plain():
+    shown = units.format_in_packages(
+        Decimal("2"),
+        "lb",
+        package_quantity=Decimal(5),
+        package_unit="lb",
+        package_type="bag",
+    )
+    assert shown == "2 lb"

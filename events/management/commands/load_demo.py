@@ -1,11 +1,17 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from events.demo import load_events_demo
+from events.models import Event, Recipient
 from pantry.demo import load_pantry_demo
 from pantry.models import Ingredient, Recipe
 
 
 class Command(BaseCommand):
-    help = "Loads a demo pantry (ingredients, products, purchases, recipes)."
+    help = (
+        "Loads demo data into an empty database: a pantry with purchases, "
+        "recipes, recipients, gift packages and events."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -15,7 +21,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        if Ingredient.objects.exists() or Recipe.objects.exists():
+        if any(m.objects.exists() for m in (Ingredient, Recipe, Recipient, Event)):
             if options["if_empty"]:
                 self.stdout.write(
                     "The database holds data already: demo data not loaded."
@@ -25,6 +31,7 @@ class Command(BaseCommand):
                 "The database holds data already; demo data only loads into an "
                 "empty database. Nothing was changed."
             )
-        counts = load_pantry_demo()
+        with transaction.atomic():
+            counts = {**load_pantry_demo(), **load_events_demo()}
         summary = ", ".join(f"{count} {name}" for name, count in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {summary}."))
