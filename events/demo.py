@@ -62,6 +62,12 @@ EVENTS = [
         ],
     ),
     ("Cookie swap", 18, "Bring 3 dozen; packages not decided yet.", []),
+    (
+        "Thanksgiving 2026",
+        -3,
+        "",
+        [("Aunt Martha", "Small bag", 1), ("Mr. Okafor", "Small bag", 1)],
+    ),
 ]
 
 

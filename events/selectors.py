@@ -13,16 +13,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, Sum
+from django.db.models import Sum
 
 from bakery.numbers import ZERO, quantize_money
 from events.models import Assignment, Event, FrozenPlannedCost, PackageItem
-from pantry.models import Ingredient, Recipe, RecipeLine
+from pantry.models import Ingredient, Recipe
 from pantry.selectors import (
     describe_stock,
     estimate_recipe_costs,
     get_recipe_requirements,
     ingredients_with_stock,
+    recipes_with_lines,
 )
 
 
@@ -287,10 +288,8 @@ def get_shopping_list(*, event: Event) -> ShoppingList:
         for need in needs
         if need.batches_required
     }
-    recipes = Recipe.objects.filter(
+    recipes = recipes_with_lines().filter(
         pk__in=[pk for pk, batches in remaining.items() if batches > 0]
-    ).prefetch_related(
-        Prefetch("lines", queryset=RecipeLine.objects.select_related("ingredient"))
     )
     needed: dict[int, Decimal] = defaultdict(Decimal)
     problems = [need.problem for need in needs if need.problem]

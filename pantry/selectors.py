@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -64,6 +64,24 @@ def describe_stock(ingredient: Ingredient, quantity: Decimal) -> str:
             ingredient=ingredient,
         )
     return units.format_quantity(quantity, ingredient.stock_unit)
+
+
+def recipes_with_lines() -> QuerySet[Recipe]:
+    """Recipes with their lines and the lines' ingredients, two queries in all."""
+    return Recipe.objects.prefetch_related(
+        Prefetch("lines", queryset=RecipeLine.objects.select_related("ingredient"))
+    )
+
+
+def lots_in_stock_by_ingredient(
+    *, ingredient_ids: Iterable[int]
+) -> dict[int, list[Lot]]:
+    """Lots in stock of these ingredients, oldest first, by ingredient id."""
+    ids = set(ingredient_ids)
+    lots: dict[int, list[Lot]] = {pk: [] for pk in ids}
+    for lot in Lot.objects.filter(ingredient_id__in=ids).in_stock().fifo():
+        lots[lot.ingredient_id].append(lot)
+    return lots
 
 
 @dataclass(frozen=True)
@@ -177,20 +195,14 @@ def estimate_recipe_costs(
     """Estimates for several (recipe, batches) pairs, in their order, in a
     constant number of queries. Each pair is its own dry run over the same
     stock: estimates do not take from each other."""
-    recipes = Recipe.objects.filter(
-        pk__in={recipe.pk for recipe, _ in orders}
-    ).prefetch_related(
-        Prefetch("lines", queryset=RecipeLine.objects.select_related("ingredient"))
-    )
+    recipes = recipes_with_lines().filter(pk__in={recipe.pk for recipe, _ in orders})
     by_id = {recipe.pk: recipe for recipe in recipes}
     requirements = [
         get_recipe_requirements(recipe=by_id[recipe.pk], batches=to_decimal(batches))
         for recipe, batches in orders
     ]
     ingredient_ids = {r.ingredient.pk for reqs in requirements for r in reqs}
-    lots_by_ingredient: dict[int, list[Lot]] = {pk: [] for pk in ingredient_ids}
-    for lot in Lot.objects.filter(ingredient_id__in=ingredient_ids).in_stock().fifo():
-        lots_by_ingredient[lot.ingredient_id].append(lot)
+    lots_by_ingredient = lots_in_stock_by_ingredient(ingredient_ids=ingredient_ids)
     latest_prices = get_latest_unit_costs(ingredient_ids=ingredient_ids)
 
     estimates = []

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "bakery",
     "pantry",
     "events",
+    "production",
 ]
 
 MIDDLEWARE = [
@@ -145,7 +146,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "America/New_York"
+TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True
 

@@ -6,6 +6,8 @@ from events.models import Event
 from events.services import get_planned_cost
 from pantry.models import Ingredient, Lot, Recipe
 from pantry.selectors import estimate_recipe_cost
+from production.models import ProductionRecord
+from production.services import get_production_progress
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +40,9 @@ def test_load_demo_fills_an_empty_database_with_a_usable_pantry(capsys):
     christmas = Event.objects.get(name="Christmas 2026")
     assert get_planned_cost(event=christmas).total > 0
     assert Event.objects.get(name="Cookie swap").assignments.count() == 0
+    thanksgiving = Event.objects.get(name="Thanksgiving 2026")
+    assert get_production_progress(event=thanksgiving).is_complete
+    assert ProductionRecord.objects.filter(event=christmas).exists()
 
 
 def test_load_demo_if_empty_keeps_existing_data(capsys):

@@ -5,12 +5,13 @@ from events.demo import load_events_demo
 from events.models import Event, Recipient
 from pantry.demo import load_pantry_demo
 from pantry.models import Ingredient, Recipe
+from production.demo import load_production_demo
 
 
 class Command(BaseCommand):
     help = (
         "Loads demo data into an empty database: a pantry with purchases, "
-        "recipes, recipients, gift packages and events."
+        "recipes, recipients, gift packages, events and some production."
     )
 
     def add_arguments(self, parser):
@@ -32,6 +33,10 @@ class Command(BaseCommand):
                 "empty database. Nothing was changed."
             )
         with transaction.atomic():
-            counts = {**load_pantry_demo(), **load_events_demo()}
+            counts = {
+                **load_pantry_demo(),
+                **load_events_demo(),
+                **load_production_demo(),
+            }
         summary = ", ".join(f"{count} {name}" for name, count in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {summary}."))

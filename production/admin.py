@@ -1,0 +1,161 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+
+from bakery.numbers import format_money
+from events.admin import AssignmentAdmin
+from events.models import Assignment, AssignmentStatus
+from production import services
+from production.models import ConsumptionLine, ProductionRecord
+
+
+def _apply_to_each(modeladmin, request, queryset, change, done_message):
+    """Runs a service per selected row; refusals are reported per row with
+    their reason, and the other rows proceed."""
+    done = 0
+    for obj in queryset:
+        try:
+            change(obj)
+        except ValidationError as error:
+            modeladmin.message_user(
+                request, f"{obj}: {' '.join(error.messages)}", messages.ERROR
+            )
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, done_message(done), messages.SUCCESS)
+
+
+class ConsumptionLineInline(admin.TabularInline):
+    model = ConsumptionLine
+    extra = 0
+    can_delete = False
+    fields = ["ingredient", "lot", "quantity", "cost"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("ingredient", "lot__ingredient", "record")
+        )
+
+
+class ReversedFilter(admin.SimpleListFilter):
+    title = "reversed"
+    parameter_name = "reversed"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Counts"), ("yes", "Reversed")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(reversed_at__isnull=self.value() == "no")
+        return queryset
+
+
+@admin.register(ProductionRecord)
+class ProductionRecordAdmin(admin.ModelAdmin):
+    """History of production, read-only: recorded from the production pages,
+    undone with the "reverse" action, never deleted."""
+
+    list_display = [
+        "__str__",
+        "batches",
+        "cost_display",
+        "produced_at",
+        "produced_by",
+        "reversed_at",
+    ]
+    list_filter = [ReversedFilter, "event", "recipe", "produced_at"]
+    search_fields = ["recipe__name", "event__name", "notes", "reversal_reason"]
+    list_select_related = ["event", "recipe", "produced_by"]
+    date_hierarchy = "produced_at"
+    inlines = [ConsumptionLineInline]
+    actions = ["reverse"]
+    fields = [
+        "event",
+        "recipe",
+        "batches",
+        "actual_cost",
+        "produced_at",
+        "produced_by",
+        "notes",
+        "reversed_at",
+        "reversed_by",
+        "reversal_reason",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("production.change_productionrecord"):
+            actions.pop("reverse", None)
+        return actions
+
+    @admin.display(description="actual cost", ordering="actual_cost")
+    def cost_display(self, record):
+        return format_money(record.actual_cost)
+
+    @admin.action(description="Reverse: put the lots they used back")
+    def reverse(self, request, queryset):
+        _apply_to_each(
+            self,
+            request,
+            queryset,
+            lambda record: services.reverse_production(
+                record=record, user=request.user, reason="Reversed in the admin."
+            ),
+            lambda n: (
+                f"Reversed {n} production record(s); their lots hold the stock again."
+            ),
+        )
+
+
+class ProductionAssignmentAdmin(AssignmentAdmin):
+    """Assignments with the status actions, through production.services."""
+
+    actions = ["mark_assembled", "mark_delivered"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("events.change_assignment"):
+            actions.pop("mark_assembled", None)
+            actions.pop("mark_delivered", None)
+        return actions
+
+    def _move(self, request, queryset, status):
+        _apply_to_each(
+            self,
+            request,
+            queryset.select_related("event", "recipient", "package"),
+            lambda assignment: services.update_package_status(
+                assignment=assignment, status=status, user=request.user
+            ),
+            lambda n: f"Marked {n} assignment(s) {status}.",
+        )
+
+    @admin.action(description="Mark assembled")
+    def mark_assembled(self, request, queryset):
+        self._move(request, queryset, AssignmentStatus.ASSEMBLED)
+
+    @admin.action(description="Mark delivered")
+    def mark_delivered(self, request, queryset):
+        self._move(request, queryset, AssignmentStatus.DELIVERED)
+
+
+admin.site.unregister(Assignment)
+admin.site.register(Assignment, ProductionAssignmentAdmin)

@@ -1,0 +1,415 @@
+"""Production: record, preview and reverse batches; the package lifecycle.
+
+Writes on an event lock the event's row first, then the lots (in the one
+lock order of pantry.services), so productions, reversals and package
+status changes of one event run one at a time and never deadlock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from bakery.numbers import ZERO
+from events.models import Assignment, AssignmentStatus, Event
+from events.selectors import get_recipe_needs
+from events.services import freeze_planned_cost
+from pantry.exceptions import InsufficientStock, Shortage
+from pantry.models import Recipe
+from pantry.selectors import (
+    get_recipe_requirements,
+    lots_in_stock_by_ingredient,
+    recipes_with_lines,
+)
+from pantry.services import FifoResult, consume_fifo, lock_lots, return_consumption
+from pantry.units import format_number
+from production.models import ConsumptionLine, ProductionRecord
+from production.selectors import (
+    AssemblyCheck,
+    MissingRecipe,
+    can_assemble_package,
+    get_committed_units,
+    get_dashboard_summary,
+    get_production_progress,
+    get_production_totals,
+    get_recipe_cost_breakdown,
+    produced_units,
+)
+
+__all__ = [
+    "AssemblyCheck",
+    "IncompleteProduction",
+    "InsufficientStock",
+    "InvalidStatusTransition",
+    "ReversalRefused",
+    "can_assemble_package",
+    "get_dashboard_summary",
+    "get_production_progress",
+    "get_recipe_cost_breakdown",
+    "preview_production",
+    "record_production",
+    "reverse_production",
+    "update_package_status",
+]
+
+MAX_BATCHES = 1000
+
+
+class InvalidStatusTransition(ValidationError):
+    """Packages move forward only: pending -> assembled -> delivered."""
+
+    def __init__(self, *, assignment: Assignment, current: str, requested: str):
+        self.assignment = assignment
+        self.current = current
+        self.requested = requested
+        if current == requested:
+            message = f"{assignment} is {current} already."
+        else:
+            message = (
+                f"Cannot change {assignment} from {current} to {requested}: "
+                "packages only move forward, pending → assembled → delivered."
+            )
+        super().__init__(message, code="invalid_transition")
+
+
+class IncompleteProduction(ValidationError):
+    """The baked goods for a package do not exist yet."""
+
+    def __init__(self, *, assignment: Assignment, missing: tuple[MissingRecipe, ...]):
+        self.assignment = assignment
+        self.missing = missing
+        super().__init__(
+            " ".join(str(m) for m in missing), code="incomplete_production"
+        )
+
+
+class ReversalRefused(ValidationError):
+    pass
+
+
+def _whole_batches(batches) -> int:
+    """Batches as a whole number from 1 to MAX_BATCHES, or a clear error."""
+    try:
+        value = Decimal(str(batches).strip())
+    except ArithmeticError:
+        value = None
+    if isinstance(batches, (bool, float)) or value is None or not value.is_finite():
+        raise ValidationError(
+            {"batches": [f"Batches must be a whole number, not “{batches}”."]}
+        )
+    if value != value.to_integral_value():
+        raise ValidationError(
+            {
+                "batches": [
+                    f"Batches must be a whole number, not {format_number(value)}."
+                ]
+            }
+        )
+    if value < 1:
+        raise ValidationError({"batches": ["Record at least 1 batch."]})
+    if value > MAX_BATCHES:
+        raise ValidationError(
+            {"batches": [f"Record at most {MAX_BATCHES:,} batches at once."]}
+        )
+    return int(value)
+
+
+def _existing(model, obj, label: str):
+    """The saved object for `obj` (an instance or a primary key), or an error."""
+    pk = getattr(obj, "pk", obj)
+    found = model.objects.filter(pk=pk).first() if isinstance(pk, int) else None
+    if found is None:
+        raise ValidationError({label: [f"Unknown {label} “{pk}”."]})
+    return found
+
+
+def _lock_event(event: Event) -> Event:
+    return Event.objects.select_for_update().get(pk=event.pk)
+
+
+@dataclass(frozen=True)
+class IngredientUse:
+    """What a production takes of one ingredient, lot by lot."""
+
+    fifo: FifoResult
+
+    @property
+    def ingredient(self):
+        return self.fifo.ingredient
+
+    @property
+    def lots(self):
+        return self.fifo.lines
+
+    @property
+    def quantity(self) -> Decimal:
+        return self.fifo.quantity
+
+    @property
+    def cost(self) -> Decimal:
+        return self.fifo.total_cost
+
+
+@dataclass(frozen=True)
+class ProductionPreview:
+    event: Event
+    recipe: Recipe
+    batches: int
+    ingredients: tuple[IngredientUse, ...]
+    total_cost: Decimal
+    shortages: tuple[Shortage, ...]
+    problems: tuple[str, ...]  # lines whose units do not convert
+    batches_required: int | None
+    batches_produced: int
+
+    @property
+    def can_record(self) -> bool:
+        return not self.shortages and not self.problems
+
+    @property
+    def batches_after(self) -> int:
+        return self.batches_produced + self.batches
+
+    @property
+    def over_plan(self) -> int:
+        """Batches beyond the plan this production would make (0 if none)."""
+        return max(self.batches_after - (self.batches_required or 0), 0)
+
+    @property
+    def over_plan_warning(self) -> str:
+        if not self.over_plan:
+            return ""
+        return (
+            f"This makes {self.batches_after} of {self.batches_required or 0} "
+            f"batches needed: {self.over_plan} more than planned."
+        )
+
+
+def preview_production(*, event: Event, recipe: Recipe, batches) -> ProductionPreview:
+    """A dry run of `record_production`: the lots it would use and their cost,
+    shortages, and how it stands against the plan. Writes nothing."""
+    batches = _whole_batches(batches)
+    event = _existing(Event, event, "event")
+    recipe = _existing(Recipe, recipe, "recipe")
+    requirements, problems = _requirements(recipe, batches)
+    lots = lots_in_stock_by_ingredient(
+        ingredient_ids=[r.ingredient.pk for r in requirements]
+    )
+    uses = tuple(
+        IngredientUse(
+            consume_fifo(
+                ingredient=r.ingredient,
+                quantity=r.quantity,
+                dry_run=True,
+                lots=lots[r.ingredient.pk],
+            )
+        )
+        for r in requirements
+    )
+    need = next(
+        (n for n in get_recipe_needs(event=event) if n.recipe.pk == recipe.pk), None
+    )
+    produced = get_production_totals(event_ids=[event.pk]).get((event.pk, recipe.pk))
+    return ProductionPreview(
+        event=event,
+        recipe=recipe,
+        batches=batches,
+        ingredients=uses,
+        total_cost=sum((use.cost for use in uses), ZERO),
+        shortages=tuple(use.fifo.shortage for use in uses if not use.fifo.satisfied),
+        problems=problems,
+        batches_required=need.batches_required if need else 0,
+        batches_produced=produced.batches if produced else 0,
+    )
+
+
+def _requirements(recipe: Recipe, batches: int):
+    """What the batches need per ingredient, and the lines that do not convert."""
+    recipe = recipes_with_lines().get(pk=recipe.pk)
+    requirements = get_recipe_requirements(recipe=recipe, batches=Decimal(batches))
+    problems = tuple(
+        f"{r.ingredient.name}: {r.problem}" for r in requirements if r.quantity is None
+    )
+    if not requirements:
+        problems = (f"{recipe.name} has no ingredients: add its lines first.",)
+    return [
+        r for r in requirements if r.quantity is not None and r.quantity > 0
+    ], problems
+
+
+@transaction.atomic
+def record_production(
+    *,
+    event: Event,
+    recipe: Recipe,
+    batches,
+    notes: str = "",
+    user=None,
+    submission_key: str | None = None,
+) -> ProductionRecord:
+    """Records baked batches, consuming the oldest lots of every ingredient.
+
+    All or nothing: if any ingredient is short, InsufficientStock names every
+    shortage and nothing changes. The event's first record of a recipe keeps
+    the recipe's planned cost per batch first. A `submission_key` already
+    recorded returns that record instead of recording twice.
+    """
+    batches = _whole_batches(batches)
+    event = _lock_event(_existing(Event, event, "event"))
+    recipe = _existing(Recipe, recipe, "recipe")
+    if submission_key:
+        done = ProductionRecord.objects.filter(submission_key=submission_key).first()
+        if done is not None:
+            return done
+    requirements, problems = _requirements(recipe, batches)
+    if problems:
+        raise ValidationError(list(problems))
+
+    freeze_planned_cost(event=event, recipe=recipe)
+    locked = lock_lots(ingredients=[r.ingredient for r in requirements])
+    shortages = []
+    for requirement in requirements:
+        check = consume_fifo(
+            ingredient=requirement.ingredient,
+            quantity=requirement.quantity,
+            dry_run=True,
+            lots=locked[requirement.ingredient.pk],
+        )
+        if not check.satisfied:
+            shortages.append(check.shortage)
+    if shortages:
+        raise InsufficientStock(shortages)
+
+    record = ProductionRecord.objects.create(
+        event=event,
+        recipe=recipe,
+        batches=batches,
+        notes=notes,
+        produced_by=user if getattr(user, "is_authenticated", False) else None,
+        submission_key=submission_key or None,
+    )
+    note = f"consumed by {record}"
+    lines = []
+    for requirement in requirements:
+        result = consume_fifo(
+            ingredient=requirement.ingredient,
+            quantity=requirement.quantity,
+            lots=locked[requirement.ingredient.pk],
+            note=note,
+            user=user,
+        )
+        lines.extend(
+            ConsumptionLine(
+                record=record,
+                ingredient=requirement.ingredient,
+                lot=line.lot,
+                movement=line.movement,
+                quantity=line.quantity,
+                cost=line.cost,
+            )
+            for line in result.lines
+        )
+    ConsumptionLine.objects.bulk_create(lines)
+    record.actual_cost = sum((line.cost for line in lines), ZERO)
+    record.save(update_fields=["actual_cost"])
+    return record
+
+
+@transaction.atomic
+def reverse_production(
+    *, record: ProductionRecord, user=None, reason: str = ""
+) -> ProductionRecord:
+    """Puts every lot the record used back, quantity and cost exactly, and
+    keeps the record as reversed. Refused when assembled or delivered
+    packages rely on the units it made."""
+    record = _existing(ProductionRecord, record, "record")
+    event = _lock_event(record.event)
+    record = ProductionRecord.objects.select_related("recipe").get(pk=record.pk)
+    if record.is_reversed:
+        raise ReversalRefused(f"{record} was reversed already.", code="reversed")
+    recipe = record.recipe
+    totals = get_production_totals(event_ids=[event.pk]).get((event.pk, recipe.pk))
+    left = produced_units(recipe, totals.batches - record.batches)
+    committed = get_committed_units(event=event).get(recipe.pk, ZERO)
+    if committed > left:
+        raise ReversalRefused(
+            f"Cannot reverse {record}: {format_number(committed)} "
+            f"{recipe.yield_unit or 'units'} of {recipe.name} are in assembled or "
+            f"delivered packages, and without this record only "
+            f"{format_number(left)} would have been made.",
+            code="relied_on",
+        )
+    movements = [line.movement for line in record.lines.select_related("movement")]
+    return_consumption(
+        movements=movements,
+        note=f"returned by reversing {record}" + (f": {reason}" if reason else ""),
+        user=user,
+    )
+    record.reversed_at = timezone.now()
+    record.reversed_by = user if getattr(user, "is_authenticated", False) else None
+    record.reversal_reason = reason
+    record.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
+    return record
+
+
+_NEXT_STATUS = {
+    AssignmentStatus.PENDING: AssignmentStatus.ASSEMBLED,
+    AssignmentStatus.ASSEMBLED: AssignmentStatus.DELIVERED,
+}
+
+
+@transaction.atomic
+def update_package_status(
+    *, assignment: Assignment, status: str, user=None, note: str = ""
+) -> Assignment:
+    """Moves a package forward one step, recording when and by whom.
+
+    Only pending -> assembled -> delivered (InvalidStatusTransition
+    otherwise, a repeated status too); assembling needs the baked goods
+    (IncompleteProduction names what is missing).
+    """
+    if status not in AssignmentStatus.values:
+        raise ValidationError(
+            {
+                "status": [
+                    f"Unknown status “{status}”: use pending, assembled or delivered."
+                ]
+            }
+        )
+    assignment = _existing(Assignment, assignment, "assignment")
+    _lock_event(assignment.event)
+    assignment = Assignment.objects.select_related("event", "recipient", "package").get(
+        pk=assignment.pk
+    )
+    if _NEXT_STATUS.get(assignment.status) != status:
+        raise InvalidStatusTransition(
+            assignment=assignment, current=assignment.status, requested=status
+        )
+    now = timezone.now()
+    if status == AssignmentStatus.ASSEMBLED:
+        check = can_assemble_package(assignment=assignment)
+        if not check.can_assemble:
+            raise IncompleteProduction(assignment=assignment, missing=check.missing)
+        assignment.assembled_at = now
+    else:
+        assignment.delivered_at = now
+    if note:
+        assignment.delivery_note = note
+    assignment.status = status
+    assignment.status_changed_by = (
+        user if getattr(user, "is_authenticated", False) else None
+    )
+    assignment.save(
+        update_fields=[
+            "status",
+            "assembled_at",
+            "delivered_at",
+            "delivery_note",
+            "status_changed_by",
+        ]
+    )
+    return assignment
