@@ -231,20 +231,58 @@ def unpriced_names(estimate) -> tuple[str, ...]:
     )
 
 
-# How many batches of each recipe an event has produced, by recipe id. The
-# production app provides it (events does not import production); until it
-# does, nothing counts as produced.
-ProducedBatches = Callable[[Event], Mapping[int, int]]
+# How many batches of each recipe events have produced, by event id then
+# recipe id. The production app provides it (events does not import
+# production); until it does, nothing counts as produced.
+ProducedBatches = Callable[[list[int]], Mapping[int, Mapping[int, int]]]
 _produced_batches: list[ProducedBatches] = []
 
 
 def register_produced_batches(counter: ProducedBatches) -> None:
-    """Lets the production app tell what has been baked for an event."""
+    """Lets the production app tell what has been baked for events."""
     _produced_batches[:] = [counter]
 
 
-def get_batches_produced(*, event: Event) -> Mapping[int, int]:
-    return _produced_batches[0](event) if _produced_batches else {}
+def get_batches_produced(*, event_ids: list[int]) -> Mapping[int, Mapping[int, int]]:
+    return _produced_batches[0](event_ids) if _produced_batches else {}
+
+
+@dataclass(frozen=True)
+class IngredientNeeds:
+    """What the remaining batches of some events need, by ingredient id (in
+    the stock unit), and the recipes whose needs could not be worked out."""
+
+    quantities: dict[int, Decimal]
+    problems: tuple[str, ...]
+
+
+def get_remaining_ingredient_needs(*, events: Iterable[Event]) -> IngredientNeeds:
+    """Ingredients for the batches still to bake (required minus produced) of
+    these events, in a constant number of queries."""
+    events = list(events)
+    needs_by_event = get_recipe_needs_by_event(events=events)
+    produced = get_batches_produced(event_ids=[event.pk for event in events])
+    remaining: dict[int, int] = defaultdict(int)
+    problems = []
+    for event in events:
+        made = produced.get(event.pk, {})
+        for need in needs_by_event[event.pk]:
+            if need.problem:
+                problems.append(need.problem)
+            elif need.batches_required > made.get(need.recipe.pk, 0):
+                remaining[need.recipe.pk] += need.batches_required - made.get(
+                    need.recipe.pk, 0
+                )
+    quantities: dict[int, Decimal] = defaultdict(Decimal)
+    for recipe in recipes_with_lines().filter(pk__in=remaining):
+        for requirement in get_recipe_requirements(
+            recipe=recipe, batches=Decimal(remaining[recipe.pk])
+        ):
+            if requirement.quantity is None:
+                problems.append(f"{recipe.name}: {requirement.problem}")
+            else:
+                quantities[requirement.ingredient.pk] += requirement.quantity
+    return IngredientNeeds(quantities=dict(quantities), problems=tuple(problems))
 
 
 @dataclass(frozen=True)
@@ -281,30 +319,13 @@ def get_shopping_list(*, event: Event) -> ShoppingList:
     """Per ingredient, by name: what the event's remaining batches need (batches
     required minus batches produced), what the pantry holds, and the shortfall.
     Stock on hand is the whole pantry's; other events may need it too."""
-    needs = get_recipe_needs(event=event)
-    produced = get_batches_produced(event=event)
-    remaining = {
-        need.recipe.pk: need.batches_required - produced.get(need.recipe.pk, 0)
-        for need in needs
-        if need.batches_required
-    }
-    recipes = recipes_with_lines().filter(
-        pk__in=[pk for pk, batches in remaining.items() if batches > 0]
+    needs = get_remaining_ingredient_needs(events=[event])
+    ingredients = (
+        ingredients_with_stock().filter(pk__in=needs.quantities).order_by("name")
     )
-    needed: dict[int, Decimal] = defaultdict(Decimal)
-    problems = [need.problem for need in needs if need.problem]
-    for recipe in recipes:
-        for requirement in get_recipe_requirements(
-            recipe=recipe, batches=Decimal(remaining[recipe.pk])
-        ):
-            if requirement.quantity is None:
-                problems.append(f"{recipe.name}: {requirement.problem}")
-            else:
-                needed[requirement.ingredient.pk] += requirement.quantity
-    ingredients = ingredients_with_stock().filter(pk__in=needed).order_by("name")
     items = []
     for ingredient in ingredients:
-        quantity = needed[ingredient.pk]
+        quantity = needs.quantities[ingredient.pk]
         shortfall = max(quantity - ingredient.on_hand, ZERO)
         items.append(
             ShoppingItem(
@@ -318,4 +339,4 @@ def get_shopping_list(*, event: Event) -> ShoppingList:
                 shortfall_display=describe_stock(ingredient, shortfall),
             )
         )
-    return ShoppingList(event=event, items=tuple(items), problems=tuple(problems))
+    return ShoppingList(event=event, items=tuple(items), problems=needs.problems)

@@ -10,7 +10,5 @@ class ProductionConfig(AppConfig):
         from production.selectors import get_batches_produced_by_recipe
 
         register_produced_batches(
-            lambda event: get_batches_produced_by_recipe(event_ids=[event.pk]).get(
-                event.pk, {}
-            )
+            lambda event_ids: get_batches_produced_by_recipe(event_ids=event_ids)
         )

@@ -227,7 +227,7 @@ def test_shopping_list_counts_only_batches_still_to_bake(monkeypatch):
     flour = IngredientFactory(name="Flour")
     event, recipe = plan_with_flour(flour)  # 2 batches x 100 g
     monkeypatch.setattr(selectors, "_produced_batches", [])
-    selectors.register_produced_batches(lambda e: {recipe.pk: 1} if e == event else {})
+    selectors.register_produced_batches(lambda ids: {event.pk: {recipe.pk: 1}})
 
     [item] = get_shopping_list(event=event).items
 

@@ -225,3 +225,17 @@ def test_dashboard_query_budget(django_assert_max_num_queries):
     make_events(5, 4)
     with django_assert_max_num_queries(10):
         assert len(get_dashboard_summary()) == 5
+
+
+def test_shopping_list_counts_what_production_has_baked(bakery):
+    from events.services import get_shopping_list
+
+    record_production(event=bakery["event"], recipe=bakery["cookies"], batches=2)
+
+    flour = next(
+        item
+        for item in get_shopping_list(event=bakery["event"]).items
+        if item.ingredient == bakery["flour"]
+    )
+
+    assert flour.needed == D("250.610")  # the one batch left
