@@ -172,6 +172,7 @@ PURCHASES = [
     ("baking_powder", "Baking Powder", 90, 1, "3.99"),
     ("salt_kosher", "Kosher Salt", 120, 1, "5.49"),
     ("chocolate_chips_semi_sweet", "Semisweet Chocolate Chips", 14, 3, "4.99"),
+    ("chocolate_chips_semi_sweet", "Semisweet Chocolate Chips", 2, 6, "5.29"),
     ("molasses", "Original Molasses", 45, 1, "5.29"),
     ("ginger_ground", "Ground Ginger", 80, 1, "6.95"),
     ("cinnamon_ground", "Ground Cinnamon", 80, 1, "5.95"),

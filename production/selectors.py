@@ -379,11 +379,13 @@ class PackageCosts:
     recipients: tuple[RecipientCost, ...]
 
 
-def get_package_costs(*, event: Event) -> PackageCosts:
+def get_package_costs(
+    *, event: Event, progress: EventProgress | None = None
+) -> PackageCosts:
     """What each assignment's packages and each recipient's gifts cost: per
     yield unit, the actual cost where the recipe was produced, the planned
-    cost otherwise."""
-    progress = get_production_progress(event=event)
+    cost otherwise. Takes the event's progress when the caller has it."""
+    progress = progress or get_production_progress(event=event)
     unit_costs: dict[int, tuple[Decimal | None, bool]] = {}
     for line in progress.recipes:
         recipe = line.recipe
@@ -399,7 +401,7 @@ def get_package_costs(*, event: Event) -> PackageCosts:
             )
     assignments = list(
         Assignment.objects.filter(event=event)
-        .select_related("recipient", "package")
+        .select_related("event", "recipient", "package")
         .prefetch_related("package__items")
         .order_by("recipient__name", "package__name")
     )

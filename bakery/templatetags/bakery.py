@@ -15,3 +15,18 @@ def money(value):
 def signed_money(value):
     """Money with its sign, for variances: "+$0.35", "-$3.30"."""
     return format_money(value, signed=True)
+
+
+@register.filter
+def days_from(day, today):
+    """ "in 25 days", "today", "3 days ago": a date against today."""
+    if not day or not today:
+        return ""
+    days = (day - today).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days == -1:
+        return "yesterday"
+    return f"in {days} days" if days > 0 else f"{-days} days ago"

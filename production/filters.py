@@ -1,0 +1,36 @@
+import django_filters
+from django import forms
+
+from events.models import Event
+from pantry.models import Recipe
+from production.models import ProductionRecord
+
+
+class HistoryFilter(django_filters.FilterSet):
+    event = django_filters.ModelChoiceFilter(queryset=Event.objects.order_by("-date"))
+    recipe = django_filters.ModelChoiceFilter(queryset=Recipe.objects.all())
+    produced_from = django_filters.DateFilter(
+        field_name="produced_at",
+        lookup_expr="date__gte",
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    produced_to = django_filters.DateFilter(
+        field_name="produced_at",
+        lookup_expr="date__lte",
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    reversed = django_filters.ChoiceFilter(
+        label="Reversed",
+        choices=[("no", "Counts"), ("yes", "Reversed")],
+        method="filter_reversed",
+        empty_label="Any",
+    )
+
+    class Meta:
+        model = ProductionRecord
+        fields = ["event", "recipe", "produced_from", "produced_to", "reversed"]
+
+    def filter_reversed(self, queryset, name, value):
+        return queryset.filter(reversed_at__isnull=value == "no")

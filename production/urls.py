@@ -1,0 +1,24 @@
+from django.urls import path
+
+from production import views
+
+app_name = "production"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("events/", views.event_list, name="events"),
+    path("events/<int:pk>/", views.event_detail, name="event"),
+    path(
+        "events/<int:pk>/record/<int:recipe_pk>/",
+        views.record_batches,
+        name="record",
+    ),
+    path(
+        "assignments/<int:pk>/status/",
+        views.change_status,
+        name="assignment_status",
+    ),
+    path("history/", views.history, name="history"),
+    path("history/<int:pk>/reverse/", views.reverse_record, name="reverse"),
+    path("pantry/", views.pantry, name="pantry"),
+]

@@ -1,0 +1,335 @@
+"""The baker's pages: dashboard, event production, history, pantry.
+
+Views are thin: they read through selectors, write through services, and
+render one template per page; an htmx request gets the named partial that
+changed (`page.html#partial`).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+from django_tables2 import RequestConfig
+
+from bakery.numbers import format_money
+from events.models import Assignment, Event
+from events.selectors import get_remaining_ingredient_needs, get_shopping_list
+from pantry.models import Ingredient, Lot, Recipe
+from pantry.selectors import get_pantry_totals, ingredients_with_stock
+from production import services
+from production.filters import HistoryFilter
+from production.forms import RecordForm, ReverseForm, StatusForm
+from production.models import ConsumptionLine, ProductionRecord
+from production.selectors import (
+    events_with_package_counts,
+    get_package_costs,
+    get_progress_by_event,
+    production_history,
+)
+from production.tables import (
+    HistoryTable,
+    PackageTable,
+    PantryTable,
+    RecipeProgressTable,
+)
+
+PER_PAGE = 50
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    include_complete = request.GET.get("completed") == "1"
+    entries = services.get_dashboard_summary(include_complete=include_complete)
+    return render(
+        request,
+        "production/dashboard.html",
+        {
+            "entries": entries,
+            "include_complete": include_complete,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_GET
+def event_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    events = events_with_package_counts().order_by("-date", "name")
+    if query:
+        events = events.filter(Q(name__icontains=query) | Q(notes__icontains=query))
+    return render(request, "production/events.html", {"events": events, "query": query})
+
+
+def _event_page(
+    request: HttpRequest,
+    event: Event,
+    *,
+    panel: dict | None = None,
+    refusals: dict[int, str] | None = None,
+    partial: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Renders the event page, or one of its partials for htmx."""
+    event = events_with_package_counts().get(pk=event.pk)
+    progress = get_progress_by_event(events=[event])[event.pk]
+    recipes = RecipeProgressTable(list(progress.recipes), prefix="recipes-")
+    RequestConfig(request, paginate=False).configure(recipes)
+    costs = get_package_costs(event=event, progress=progress)
+    packages = PackageTable(list(costs.assignments), prefix="packages-")
+    largest = max(
+        [r.actual_cost for r in progress.recipes]
+        + [r.planned_cost or 0 for r in progress.recipes]
+        + [0]
+    )
+    context = {
+        "event": event,
+        "progress": progress,
+        "recipes_table": recipes,
+        "packages_table": packages,
+        "shopping": get_shopping_list(event=event),
+        "chart": [
+            {
+                "recipe": r.recipe,
+                "planned": r.planned_cost,
+                "actual": r.actual_cost,
+                "planned_width": _percent_of(r.planned_cost or 0, largest),
+                "actual_width": _percent_of(r.actual_cost, largest),
+                "over": r.planned_cost is not None and r.actual_cost > r.planned_cost,
+            }
+            for r in progress.recipes
+        ],
+        "panel": panel,
+        "refusals": refusals or {},
+        "can_record": request.user.has_perm("production.add_productionrecord"),
+        "can_change_status": request.user.has_perm("events.change_assignment"),
+    }
+    template = "production/event.html"
+    if partial and request.htmx:
+        template = f"{template}#{partial}"
+    return render(request, template, context, status=status)
+
+
+def _percent_of(value, largest) -> int:
+    return round(value / largest * 100) if largest else 0
+
+
+@require_GET
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The event's production page; `?record=<recipe>` opens the record form
+    (so it works without JavaScript too)."""
+    event = get_object_or_404(Event, pk=pk)
+    panel = None
+    recipe_pk = request.GET.get("record")
+    if recipe_pk and request.user.has_perm("production.add_productionrecord"):
+        recipe = (
+            Recipe.objects.filter(pk=recipe_pk).first() if recipe_pk.isdigit() else None
+        )
+        if recipe is not None:
+            panel = _record_panel(event, recipe, RecordForm(request.GET or None))
+    return _event_page(request, event, panel=panel)
+
+
+def _record_panel(event: Event, recipe: Recipe, form: RecordForm, shortages=()) -> dict:
+    """The record form with the preview of what it would use."""
+    preview = None
+    if form.is_bound and form.is_valid():
+        preview = services.preview_production(
+            event=event, recipe=recipe, batches=form.cleaned_data["batches"]
+        )
+    elif not form.is_bound:
+        preview = services.preview_production(event=event, recipe=recipe, batches=1)
+    return {"recipe": recipe, "form": form, "preview": preview, "shortages": shortages}
+
+
+@permission_required("production.add_productionrecord", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def record_batches(request: HttpRequest, pk: int, recipe_pk: int) -> HttpResponse:
+    """GET: the record form and its preview. POST: records the batches."""
+    event = get_object_or_404(Event, pk=pk)
+    recipe = get_object_or_404(Recipe, pk=recipe_pk)
+    if request.method == "GET":
+        panel = _record_panel(event, recipe, RecordForm(request.GET or None))
+        if request.htmx:
+            return render(
+                request,
+                "production/event.html#record-panel",
+                {"event": event, "panel": panel, "can_record": True},
+            )
+        return _event_page(request, event, panel=panel)
+
+    form = RecordForm(request.POST)
+    if not form.is_valid():
+        return _event_page(
+            request,
+            event,
+            panel=_record_panel(event, recipe, form),
+            partial="event-body",
+        )
+    try:
+        record = services.record_production(
+            event=event,
+            recipe=recipe,
+            batches=form.cleaned_data["batches"],
+            notes=form.cleaned_data["notes"],
+            user=request.user,
+            submission_key=form.cleaned_data["submission_key"],
+        )
+    except services.InsufficientStock as error:
+        panel = _record_panel(event, recipe, form, shortages=error.shortages)
+        return _event_page(request, event, panel=panel, partial="event-body")
+    except ValidationError as error:
+        for message in error.messages:
+            form.add_error(None, message)
+        return _event_page(
+            request,
+            event,
+            panel=_record_panel(event, recipe, form),
+            partial="event-body",
+        )
+    messages.success(
+        request,
+        f"Recorded {record.batches} batch{'es' if record.batches != 1 else ''} of "
+        f"{recipe.name} for {format_money(record.actual_cost)}.",
+    )
+    if request.htmx:
+        return _event_page(request, event, partial="event-body")
+    return redirect("production:event", pk=event.pk)
+
+
+@permission_required("events.change_assignment", raise_exception=True)
+@require_POST
+def change_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Marks a package assembled or delivered."""
+    assignment = get_object_or_404(Assignment.objects.select_related("event"), pk=pk)
+    form = StatusForm(request.POST)
+    refusals = {}
+    if not form.is_valid():
+        refusals[assignment.pk] = "Choose assembled or delivered."
+    else:
+        try:
+            services.update_package_status(
+                assignment=assignment,
+                status=form.cleaned_data["status"],
+                user=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            refusals[assignment.pk] = " ".join(error.messages)
+        else:
+            messages.success(
+                request,
+                f"{assignment.package} for {assignment.recipient}: "
+                f"{form.cleaned_data['status']}.",
+            )
+    if request.htmx:
+        return _event_page(
+            request, assignment.event, refusals=refusals, partial="event-body"
+        )
+    for refusal in refusals.values():
+        messages.error(request, refusal)
+    return redirect(
+        reverse("production:event", args=[assignment.event_id]) + "#packages"
+    )
+
+
+@require_GET
+def history(request: HttpRequest) -> HttpResponse:
+    records = production_history().prefetch_related(
+        Prefetch(
+            "lines",
+            queryset=ConsumptionLine.objects.select_related(
+                "lot", "ingredient"
+            ).order_by("ingredient__name", "lot__purchased_on", "lot_id"),
+        )
+    )
+    filters = HistoryFilter(request.GET or None, queryset=records)
+    table = HistoryTable(filters.qs, order_by="-produced_at")
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    return render(
+        request,
+        "production/history.html",
+        {
+            "filter": filters,
+            "table": table,
+            "can_reverse": request.user.has_perm("production.change_productionrecord"),
+        },
+    )
+
+
+@permission_required("production.change_productionrecord", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def reverse_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Asks for confirmation and a reason, then reverses the record."""
+    record = get_object_or_404(
+        ProductionRecord.objects.select_related("event", "recipe"), pk=pk
+    )
+    form = ReverseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reverse_production(
+                record=record, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request, f"Reversed {record}: its lots hold the stock again."
+            )
+            if request.htmx:
+                return HttpResponseClientRedirect(reverse("production:history"))
+            return redirect("production:history")
+    lines = record.lines.select_related("lot", "ingredient")
+    return render(
+        request,
+        "production/reverse.html",
+        {"record": record, "form": form, "lines": lines},
+    )
+
+
+@require_GET
+def pantry(request: HttpRequest) -> HttpResponse:
+    """Stock on hand per ingredient with its lots, and what planned events need."""
+    query = request.GET.get("q", "").strip()
+    category = request.GET.get("category", "")
+    ingredients = ingredients_with_stock().prefetch_related(
+        Prefetch(
+            "lots", queryset=Lot.objects.in_stock().fifo(), to_attr="lots_in_stock_list"
+        )
+    )
+    if query:
+        ingredients = ingredients.filter(
+            Q(name__icontains=query) | Q(category__icontains=query)
+        )
+    if category:
+        ingredients = ingredients.filter(category=category)
+    upcoming = Event.objects.filter(date__gte=timezone.localdate())
+    needs = get_remaining_ingredient_needs(events=upcoming)
+    table = PantryTable(ingredients.order_by("name"), needs=needs.quantities)
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    categories = (
+        Ingredient.objects.exclude(category="")
+        .order_by("category")
+        .values_list("category", flat=True)
+        .distinct()
+    )
+    return render(
+        request,
+        "production/pantry.html",
+        {
+            "table": table,
+            "query": query,
+            "category": category,
+            "categories": categories,
+            "problems": needs.problems,
+            "totals": get_pantry_totals(),
+        },
+    )
