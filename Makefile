@@ -13,6 +13,7 @@ run: migrate
 	$(MANAGE) runserver 127.0.0.1:8000
 
 test: $(INSTALLED)
+	@test -x /usr/bin/chromium || echo "No Chromium at /usr/bin/chromium: the browser tests will be SKIPPED (apt-get install chromium to run them)."
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 install: $(INSTALLED)

@@ -1,0 +1,121 @@
+"""The daily path through the pages in a real browser (Debian's Chromium)."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+
+# Playwright's sync API keeps an event loop in the main thread for the rest of
+# the session; Django's database calls made there are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("CI"),
+        reason=f"browser tests skipped: no Chromium at {CHROMIUM} "
+        "(apt-get install chromium)",
+    ),
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+def shot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_record_batches_and_deliver_a_package(live_server, page, bakery):
+    User.objects.create_superuser("baker", password="flour-on-hands")
+    page.set_default_timeout(10_000)
+
+    # log in, land on the dashboard
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Username").fill("baker")
+    page.get_by_label("Password").fill("flour-on-hands")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.get_by_role("heading", name="Production").is_visible()
+    delivered_bar = page.locator(".stacked .part.delivered")
+    assert delivered_bar.get_attribute("style") == "width: 0%"
+    shot(page, "1-dashboard")
+
+    # open the event: 1 click
+    page.get_by_role("link", name=re.compile("Christmas 2026")).click()
+    page.wait_for_url(re.compile(r"/events/\d+/$"))
+    page.evaluate("window.stillTheSamePage = true")
+    assert "0 / 3" in page.locator("#recipes-table").inner_text()
+
+    # record: 2 clicks more, the preview first
+    page.get_by_role("link", name="Record").first.click()
+    preview = page.locator(".preview")
+    preview.get_by_text("Record 1 batch").wait_for()
+    page.get_by_label("Batches").fill("2")
+    preview.get_by_role("button", name="Record 2 batches").wait_for()
+    assert "Flour, all-purpose: 501 g from lot 1 Oct" in preview.inner_text()
+    shot(page, "2-preview")
+    preview.get_by_role("button", name="Record 2 batches").click()
+
+    page.get_by_text("Recorded 2 batches of Chocolate chip").wait_for()
+    assert "2 / 3" in page.locator("#recipes-table").inner_text()
+    assert page.evaluate("window.stillTheSamePage") is True  # updated in place
+    shot(page, "3-recorded")
+
+    # a tin of 12: assembled, then delivered
+    first_row = page.locator("#packages-table tbody tr").first
+    first_row.get_by_role("button", name="Mark assembled").click()
+    first_row = page.locator("#packages-table tbody tr").first
+    first_row.get_by_role("button", name="Mark delivered").wait_for()
+    assert "assembled" in first_row.inner_text()
+    first_row.get_by_role("button", name="Mark delivered").click()
+    page.locator("#packages-table tbody tr").first.get_by_text("delivered").wait_for()
+    assert page.evaluate("window.stillTheSamePage") is True
+    shot(page, "4-delivered")
+
+    # the dashboard's bars moved
+    page.get_by_role("link", name="Dashboard").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert page.locator("progress").first.get_attribute("value") == "2"
+    assert delivered_bar.get_attribute("style") != "width: 0%"
+    assert "delivered 1" in page.locator(".legend").first.inner_text()
+    shot(page, "5-dashboard-after")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refusal_is_shown_beside_the_package(live_server, page, bakery):
+    User.objects.create_superuser("baker", password="flour-on-hands")
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/events/{bakery['event'].pk}/")
+    page.get_by_label("Username").fill("baker")
+    page.get_by_label("Password").fill("flour-on-hands")
+    page.get_by_role("button", name="Log in").click()
+
+    page.locator("#packages-table tbody tr").first.get_by_role(
+        "button", name="Mark assembled"
+    ).click()
+
+    page.get_by_text("Needs 12 more Chocolate chip cookies.").wait_for()
+    shot(page, "6-refusal")
