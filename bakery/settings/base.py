@@ -123,8 +123,11 @@ def database_from_environment() -> dict:
                 "PRAGMA foreign_keys=ON;"
             ),
         },
-        # A file, not the in-memory default, so tests with threads share it.
-        "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
+        # A file, not the in-memory default, so tests with threads share it;
+        # BAKERY_TEST_DB names another one for a second test run at once.
+        "TEST": {
+            "NAME": str(VAR_DIR / f"{os.environ.get('BAKERY_TEST_DB', 'test')}.sqlite3")
+        },
     }
 
 
