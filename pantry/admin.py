@@ -51,13 +51,14 @@ class IngredientAdmin(admin.ModelAdmin):
     form = IngredientForm
     list_display = [
         "name",
+        "needs_review",
         "category",
         "stock_unit",
         "on_hand_display",
         "value_display",
         "lots_link",
     ]
-    list_filter = ["category", "stock_unit"]
+    list_filter = ["needs_review", "category", "stock_unit"]
     search_fields = ["name", "slug", "category", "description"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [ProductInline]

@@ -29,6 +29,7 @@ class IngredientForm(forms.ModelForm):
             "density_g_per_ml",
             "grams_per_each",
             "notes",
+            "needs_review",
         ]
 
     def clean(self):

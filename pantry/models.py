@@ -60,6 +60,11 @@ class Ingredient(models.Model):
         help_text="Converts a count (eggs) to weight.",
     )
     notes = models.TextField(blank=True)
+    needs_review = models.BooleanField(
+        default=False,
+        help_text="Created by an import from a reference it could not match: "
+        "check its name, unit and density, then clear this.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -168,36 +168,92 @@ def consume_fifo(
     )
 
 
-def record_purchase(
-    *,
-    ingredient: Ingredient,
-    quantity: Decimal,
-    total_cost: Decimal,
-    purchased_on: datetime.date,
-    unit: str | None = None,
-    product: Product | None = None,
-    expires_on: datetime.date | None = None,
-    supplier: str = "",
-    notes: str = "",
-) -> Lot:
-    """Records a new lot; its quantity is converted to the ingredient's stock unit."""
-    amount = quantize_quantity(ingredient.to_stock_unit(to_decimal(quantity), unit))
-    cost = quantize_money(to_decimal(total_cost))
-    lot = Lot(
+@dataclass(frozen=True)
+class Purchase:
+    """One purchase to record: `quantity` is in `unit` (default: stock unit)."""
+
+    ingredient: Ingredient
+    quantity: Decimal
+    total_cost: Decimal
+    purchased_on: datetime.date
+    unit: str | None = None
+    product: Product | None = None
+    expires_on: datetime.date | None = None
+    supplier: str = ""
+    notes: str = ""
+
+
+def record_purchase(**purchase) -> Lot:
+    """Records a new lot; its quantity is converted to the ingredient's stock
+    unit. Takes the fields of `Purchase` as keyword arguments."""
+    lot = new_lot(Purchase(**purchase))
+    lot.full_clean()
+    lot.save()
+    return lot
+
+
+PURCHASE_BATCH = 2000
+
+
+def record_purchases(*, purchases: Iterable[Purchase]) -> int:
+    """Records many purchases in batches of bulk inserts; returns how many.
+
+    Each is checked as `record_purchase` checks it, without a query per lot;
+    the first bad one raises ValidationError. Runs in the caller's
+    transaction, so that a failure leaves nothing of the batch.
+    """
+    _require_transaction()
+    count = 0
+    batch: list[Lot] = []
+    for purchase in purchases:
+        lot = new_lot(purchase)
+        check_lot(lot)
+        batch.append(lot)
+        if len(batch) >= PURCHASE_BATCH:
+            Lot.objects.bulk_create(batch)
+            count += len(batch)
+            batch = []
+    Lot.objects.bulk_create(batch)
+    return count + len(batch)
+
+
+def new_lot(purchase: Purchase) -> Lot:
+    """The unsaved, full lot of a purchase, its quantity in the stock unit."""
+    ingredient = purchase.ingredient
+    amount = quantize_quantity(
+        ingredient.to_stock_unit(to_decimal(purchase.quantity), purchase.unit)
+    )
+    cost = quantize_money(to_decimal(purchase.total_cost))
+    return Lot(
         ingredient=ingredient,
-        product=product,
-        purchased_on=purchased_on,
+        product=purchase.product,
+        purchased_on=purchase.purchased_on,
         quantity_purchased=amount,
         quantity_remaining=amount,
         total_cost=cost,
         cost_remaining=cost,
-        expires_on=expires_on,
-        supplier=supplier,
-        notes=notes,
+        expires_on=purchase.expires_on,
+        supplier=purchase.supplier,
+        notes=purchase.notes,
     )
-    lot.full_clean()
-    lot.save()
-    return lot
+
+
+def check_lot(lot: Lot) -> None:
+    """The checks of `Lot.full_clean()` that matter for a new lot, in Python
+    alone (full_clean asks the database once per constraint)."""
+    errors = {}
+    if lot.quantity_purchased <= 0:
+        errors["quantity_purchased"] = [
+            f"A purchase must be above zero, not {lot.quantity_purchased}."
+        ]
+    if lot.total_cost < 0:
+        errors["total_cost"] = [f"A cost cannot be negative: {lot.total_cost}."]
+    try:
+        lot.clean()
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic

@@ -27,6 +27,7 @@ def test_production_settings_pass_the_deploy_check():
         "DJANGO_SECRET_KEY": "k" * 20 + "Zq8!xW3@pL5#tR7$yU1%iO9^aS2&dF4*gH6(jK0)",
         "DJANGO_ALLOWED_HOSTS": "bakery.example",
     }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR,

@@ -8,10 +8,6 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 
-# Playwright's sync API keeps an event loop in the main thread for the rest of
-# the session; Django's database calls made there are still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
@@ -27,6 +23,10 @@ pytestmark = [
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
+    # Playwright's sync API keeps an event loop in the main thread from now
+    # on; the database calls made there are still synchronous. The browser
+    # tests run last (conftest.py), so no other test runs with this set.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     return {
         **browser_type_launch_args,
         "executable_path": str(CHROMIUM),
