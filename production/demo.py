@@ -1,5 +1,7 @@
-"""Demo production on top of the demo events: Thanksgiving baked and
-delivered, Christmas under way."""
+"""Demo production on top of the demo events: the Thanksgiving thank-yous
+baked, assembled and delivered; Christmas gifts under way, the candy boxes
+and thank-you bags assembled and two of them delivered; the cookie swap
+not started."""
 
 from __future__ import annotations
 
@@ -9,19 +11,72 @@ from events.models import Assignment, Event
 from pantry.models import Recipe
 from production.services import record_production, update_package_status
 
-# event, recipe slug, batches
+# event, recipe slug, batches, notes
 BATCHES = [
-    ("Thanksgiving 2026", "chocolate-chip-cookies", 1),
-    ("Christmas 2026", "chocolate-chip-cookies", 2),
-    ("Christmas 2026", "shortbread", 1),
+    ("Thanksgiving thank-yous", "pumpkin-bread", 1, ""),
+    (
+        "Thanksgiving thank-yous",
+        "cranberry-orange-bread",
+        2,
+        "Cranberries from the market.",
+    ),
+    ("Thanksgiving thank-yous", "gingerbread-cookies", 1, ""),
+    ("Thanksgiving thank-yous", "chocolate-chip-cookies", 1, ""),
+    ("Thanksgiving thank-yous", "peppermint-bark", 1, ""),
+    ("Christmas gifts", "shortbread", 2, "Dough chilled overnight."),
+    ("Christmas gifts", "chocolate-walnut-fudge", 1, ""),
+    ("Christmas gifts", "peppermint-bark", 1, ""),
+    ("Christmas gifts", "chocolate-chip-cookies", 1, "Second batch next weekend."),
 ]
 
-# event, recipient, package, statuses to move through
+# event, recipient, package, statuses to move through, delivery note
 STATUSES = [
-    ("Thanksgiving 2026", "Aunt Martha", "Small bag", ["assembled", "delivered"]),
-    ("Thanksgiving 2026", "Mr. Okafor", "Small bag", ["assembled", "delivered"]),
-    ("Christmas 2026", "Grandma June", "Shortbread box", ["assembled", "delivered"]),
-    ("Christmas 2026", "Mr. Okafor", "Small bag", ["assembled"]),
+    (
+        "Thanksgiving thank-yous",
+        "Grandma June",
+        "Bread basket",
+        ["assembled", "delivered"],
+        "Left with the front desk.",
+    ),
+    (
+        "Thanksgiving thank-yous",
+        "Uncle Joe",
+        "Bread basket",
+        ["assembled", "delivered"],
+        "Handed over at the family dinner.",
+    ),
+    (
+        "Thanksgiving thank-yous",
+        "Pastor Ruth",
+        "Bread basket",
+        ["assembled", "delivered"],
+        "",
+    ),
+    (
+        "Thanksgiving thank-yous",
+        "Mr. Okafor",
+        "Thank-you bag",
+        ["assembled", "delivered"],
+        "",
+    ),
+    (
+        "Thanksgiving thank-yous",
+        "Coach Rivera",
+        "Thank-you bag",
+        ["assembled", "delivered"],
+        "After Saturday practice.",
+    ),
+    (
+        "Christmas gifts",
+        "Grandma June",
+        "Candy box",
+        ["assembled", "delivered"],
+        "Left with the front desk.",
+    ),
+    ("Christmas gifts", "Dana", "Thank-you bag", ["assembled", "delivered"], ""),
+    ("Christmas gifts", "Mr. Okafor", "Candy box", ["assembled"], ""),
+    ("Christmas gifts", "Pastor Ruth", "Candy box", ["assembled"], ""),
+    ("Christmas gifts", "Mrs. Brennan", "Thank-you bag", ["assembled"], ""),
 ]
 
 
@@ -30,12 +85,21 @@ def load_production_demo() -> dict[str, int]:
     """Records the demo batches and package steps; needs the demo events."""
     events = {event.name: event for event in Event.objects.all()}
     recipes = {recipe.slug: recipe for recipe in Recipe.objects.all()}
-    for event, recipe, batches in BATCHES:
-        record_production(event=events[event], recipe=recipes[recipe], batches=batches)
-    for event, recipient, package, steps in STATUSES:
+    for event, recipe, batches, notes in BATCHES:
+        record_production(
+            event=events[event], recipe=recipes[recipe], batches=batches, notes=notes
+        )
+    steps_taken = 0
+    for event, recipient, package, steps, note in STATUSES:
         assignment = Assignment.objects.get(
             event=events[event], recipient__name=recipient, package__name=package
         )
         for status in steps:
-            update_package_status(assignment=assignment, status=status)
-    return {"production records": len(BATCHES)}
+            # The note goes with the delivery, the last step.
+            update_package_status(
+                assignment=assignment,
+                status=status,
+                note=note if status == "delivered" else "",
+            )
+            steps_taken += 1
+    return {"production records": len(BATCHES), "package steps": steps_taken}
