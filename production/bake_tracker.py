@@ -1,0 +1,267 @@
+"""Reads the JSON exports of the bake-tracker desktop application (format
+versions 3.5 to 4.x) into the rows of our import format.
+
+References to ingredients are kept as written (a slug or a display name):
+the import matches them by slug, then name, then the names and aliases in
+the ingredient descriptions. See docs/import-format.md for the mapping.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from production.data_import import DataSet, ImportFailed, Problem, Row, _load_json
+
+MODELLED = {
+    "ingredients",
+    "products",
+    "purchases",
+    "inventory_items",
+    "recipes",
+    "recipients",
+    "events",
+    "packages",
+    "assignments",
+    "event_recipient_packages",
+}
+HEADER = {
+    "version",
+    "exported_at",
+    "export_date",
+    "application",
+    "source",
+    "description",
+}
+
+
+def read(path: Path, dataset: DataSet) -> None:
+    data = _load_json(path)
+    version = str(data.get("version", ""))
+    name = path.name
+    for section, rows in data.items():
+        if section in HEADER:
+            continue
+        if section not in MODELLED:
+            count = len(rows) if isinstance(rows, list) else 1
+            dataset.skipped.append(f"{name}: {section} ({count}) — not modelled here")
+            continue
+        if not isinstance(rows, list):
+            raise ImportFailed(
+                [Problem(f"{name} {section}", "", None, "is not a list")]
+            )
+    parents = {
+        row.get("parent_slug")
+        for row in data.get("ingredients", [])
+        if row.get("parent_slug")
+    }
+    products = {
+        row.get("slug"): row for row in data.get("products", []) if row.get("slug")
+    }
+    events = {row.get("slug"): row for row in data.get("events", []) if row.get("slug")}
+
+    ingredients: dict[str, Row] = {}
+    for index, row in enumerate(data.get("ingredients", [])):
+        source = f"{name} ingredients[{index}]"
+        if row.get("slug") in parents or row.get("is_category"):
+            continue  # a level of the hierarchy, not an ingredient bought and used
+        values = _ingredient(row)
+        first = ingredients.get(str(values["slug"]).lower())
+        if first is None:
+            ingredients[str(values["slug"]).lower()] = Row(source, values)
+            continue
+        # Real exports repeat some slugs: the first row wins, later ones
+        # only fill what it leaves empty.
+        for key, value in values.items():
+            if value and not first.data.get(key):
+                first.data[key] = value
+        dataset.notes.append(
+            f"{source}: repeats the slug of {first.source}; merged into it"
+        )
+    dataset.rows["ingredients"].extend(ingredients.values())
+    for index, row in enumerate(data.get("products", [])):
+        dataset.rows["products"].append(Row(f"{name} products[{index}]", _product(row)))
+    for section in ("purchases", "inventory_items"):
+        for index, row in enumerate(data.get(section, [])):
+            dataset.rows["lots"].append(
+                Row(f"{name} {section}[{index}]", _lot(row, products))
+            )
+    for index, row in enumerate(data.get("recipes", [])):
+        source = f"{name} recipes[{index}]"
+        recipe, notes = _recipe(row, source)
+        dataset.rows["recipes"].append(Row(source, recipe))
+        dataset.notes.extend(notes)
+    for index, row in enumerate(data.get("recipients", [])):
+        dataset.rows["recipients"].append(
+            Row(
+                f"{name} recipients[{index}]",
+                {
+                    "name": row.get("name"),
+                    "household": row.get("household")
+                    or row.get("household_name")
+                    or "",
+                    "address": row.get("address") or "",
+                    "notes": row.get("notes") or "",
+                },
+            )
+        )
+    for index, row in enumerate(data.get("events", [])):
+        dataset.rows["events"].append(
+            Row(
+                f"{name} events[{index}]",
+                {
+                    "name": row.get("name"),
+                    "date": row.get("event_date") or row.get("date"),
+                    "notes": row.get("notes") or "",
+                },
+            )
+        )
+    for index, row in enumerate(data.get("packages", [])):
+        dataset.rows["packages"].append(Row(f"{name} packages[{index}]", _package(row)))
+    for section in ("assignments", "event_recipient_packages"):
+        for index, row in enumerate(data.get(section, [])):
+            event = events.get(row.get("event_slug"), {})
+            dataset.rows["assignments"].append(
+                Row(
+                    f"{name} {section}[{index}]",
+                    {
+                        "event": row.get("event_name") or event.get("name"),
+                        "event_date": row.get("event_date") or event.get("event_date"),
+                        "recipient": row.get("recipient_name") or row.get("recipient"),
+                        "recipient_household": row.get("recipient_household") or "",
+                        "package": row.get("package_name") or row.get("package"),
+                        "quantity": row.get("quantity") or 1,
+                    },
+                )
+            )
+    dataset.notes.append(f"{name}: bake-tracker format {version or 'unknown'}")
+
+
+def _ingredient(row: dict[str, Any]) -> dict[str, Any]:
+    density = ""
+    if row.get("density_volume_value") and row.get("density_weight_value"):
+        density = (
+            f"{row['density_volume_value']} {row.get('density_volume_unit', '')} = "
+            f"{row['density_weight_value']} {row.get('density_weight_unit', '')}"
+        )
+    return {
+        "slug": row.get("slug"),
+        "name": row.get("display_name") or row.get("name"),
+        "category": row.get("category") or "",
+        "description": row.get("description") or "",
+        "density": density,
+    }
+
+
+def _product(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ingredient": row.get("ingredient_slug") or row.get("ingredient_name"),
+        "brand": row.get("brand") or "",
+        "name": row.get("product_name") or row.get("name") or row.get("brand") or "",
+        "package_quantity": row.get("package_unit_quantity")
+        or row.get("package_quantity"),
+        "package_unit": row.get("package_unit"),
+        "package_type": row.get("package_type") or "package",
+        "upc": row.get("upc_code") or row.get("upc") or "",
+        "is_preferred": bool(row.get("is_preferred") or row.get("preferred")),
+        # A product sold by volume or count may set a new ingredient's unit.
+        "_adapt_stock_unit": True,
+    }
+
+
+def _lot(row: dict[str, Any], products: dict[str, dict]) -> dict[str, Any]:
+    """A purchase or inventory item: packages of a product, or a quantity."""
+    product = products.get(row.get("product_slug"), {})
+    packages = row.get("package_count") or row.get("packages")
+    size = _decimal(product.get("package_unit_quantity")) if product else None
+    if size is not None and packages is not None and row.get("quantity") is None:
+        quantity, unit = _decimal(packages) * size, product.get("package_unit")
+    elif size is not None and row.get("quantity") is not None and not row.get("unit"):
+        quantity, unit = _decimal(row["quantity"]) * size, product.get("package_unit")
+    else:
+        quantity, unit = row.get("quantity"), row.get("unit") or ""
+    total = row.get("total_cost") or row.get("total_price") or row.get("cost")
+    if total is None and (row.get("unit_price") or row.get("price")) is not None:
+        count = packages or row.get("quantity") or 1
+        total = _decimal(row.get("unit_price") or row.get("price")) * _decimal(count)
+    return {
+        "ingredient": row.get("ingredient_slug")
+        or product.get("ingredient_slug")
+        or row.get("ingredient_name"),
+        "product_brand": product.get("brand", "") if product else "",
+        "product_name": (product.get("product_name") or product.get("brand") or "")
+        if product
+        else "",
+        "quantity": str(quantity) if quantity is not None else None,
+        "unit": unit,
+        "total_cost": total,
+        "purchased_on": row.get("purchase_date")
+        or row.get("purchased_on")
+        or row.get("date"),
+        "expires_on": row.get("expiration_date") or row.get("expires_on"),
+        "supplier": row.get("supplier") or row.get("store") or "",
+        "notes": row.get("notes") or "",
+    }
+
+
+def _decimal(value) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, TypeError):
+        return None
+
+
+def _recipe(row: dict[str, Any], source: str) -> tuple[dict[str, Any], list[str]]:
+    notes = []
+    counts = [
+        unit
+        for unit in row.get("finished_units") or []
+        if unit.get("unit_yield_quantity") and unit.get("yield_mode", "discrete_count")
+    ]
+    batch = max(counts, key=lambda unit: unit["unit_yield_quantity"], default=None)
+    if row.get("components"):
+        notes.append(
+            f"{source}: its {len(row['components'])} sub-recipes are not imported"
+        )
+    text = row.get("notes") or ""
+    if row.get("source"):
+        text = f"{text}\n\nSource: {row['source']}".strip()
+    return (
+        {
+            "slug": row.get("slug"),
+            "name": row.get("name"),
+            "category": row.get("category") or "",
+            "yield_quantity": batch["unit_yield_quantity"] if batch else None,
+            "yield_unit": (batch.get("unit_yield_unit") or "") if batch else "",
+            "notes": text,
+            "lines": [
+                {
+                    "ingredient": line.get("ingredient_slug")
+                    or line.get("ingredient_name"),
+                    "quantity": line.get("quantity"),
+                    "unit": line.get("unit"),
+                    "note": line.get("notes") or "",
+                }
+                for line in row.get("ingredients") or []
+            ],
+        },
+        notes,
+    )
+
+
+def _package(row: dict[str, Any]) -> dict[str, Any]:
+    items = row.get("items") or row.get("contents") or row.get("finished_goods") or []
+    return {
+        "name": row.get("name"),
+        "description": row.get("description") or "",
+        "items": [
+            {
+                "recipe": item.get("recipe_slug")
+                or item.get("recipe")
+                or item.get("name"),
+                "quantity": item.get("quantity"),
+            }
+            for item in items
+        ],
+    }

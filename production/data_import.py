@@ -1,0 +1,1391 @@
+"""Bulk import of a season's data: our JSON and CSV formats, and bake-tracker.
+
+All or nothing: every row of every file is read and checked first, and every
+problem is collected (file, row or JSON path, field, value, reason); only
+when there is none is anything written, in one transaction. Rows are matched
+to what exists by natural keys, so importing the same data twice changes
+nothing the second time. See docs/import-format.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import difflib
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from bakery.numbers import quantize_money, quantize_quantity
+from events.models import Assignment, Event, Package, PackageItem, Recipient
+from pantry import units
+from pantry.models import Ingredient, Lot, Product, Recipe, RecipeLine, StockUnit
+from pantry.services import Purchase, record_purchases
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SECTIONS = (
+    "ingredients",
+    "products",
+    "lots",
+    "recipes",
+    "recipients",
+    "packages",
+    "events",
+    "assignments",
+)
+# CSV files whose rows are the nested lists of another section:
+# file -> (section, its key field, the child's field naming it, nested list)
+NESTED_CSV = {
+    "recipe_lines": ("recipes", "slug", "recipe", "lines"),
+    "package_items": ("packages", "name", "package", "items"),
+}
+
+
+@dataclass
+class Row:
+    source: str  # where it came from: "lots.csv row 5", "data.json lots[3]"
+    data: dict[str, Any]
+
+
+@dataclass
+class DataSet:
+    rows: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
+    skipped: list[str] = field(default_factory=list)  # sections not modelled
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Problem:
+    source: str
+    field: str
+    value: Any
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}, {self.field}" if self.field else self.source
+        if self.value not in (None, ""):
+            return f"{where} = {self.value!r}: {self.reason}"
+        return f"{where}: {self.reason}"
+
+
+class ImportFailed(Exception):
+    """Nothing was written: every problem found is in `problems`."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s); nothing was imported.")
+
+
+# --- reading -----------------------------------------------------------------
+
+
+def detect_format(path: Path) -> str:
+    if path.suffix.lower() == ".csv":
+        return "csv"
+    with path.open(encoding="utf-8") as handle:
+        head = handle.read(4096)
+    if re.search(r'"format"\s*:\s*"bakery"', head):
+        return "json"
+    if '"bake-tracker"' in head or '"Seasonal Baking Tracker' in head:
+        return "bake-tracker"
+    if re.search(r'"(export_date|exported_at)"', head):
+        return "bake-tracker"
+    return "json"
+
+
+def read_json(path: Path, dataset: DataSet) -> None:
+    """Our JSON format: {"format": "bakery", "ingredients": [...], ...}."""
+    data = _load_json(path)
+    for section, rows in data.items():
+        if section in ("format", "version", "exported_at"):
+            continue
+        if section not in SECTIONS:
+            dataset.skipped.append(f"{path.name}: section “{section}” is not ours")
+            continue
+        if not isinstance(rows, list):
+            raise ImportFailed(
+                [Problem(f"{path.name} {section}", "", None, "is not a list")]
+            )
+        for index, row in enumerate(rows):
+            dataset.rows[section].append(Row(f"{path.name} {section}[{index}]", row))
+
+
+def _load_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ImportFailed(
+            [Problem(path.name, "", None, f"is not JSON: {error}")]
+        ) from None
+    if not isinstance(data, dict):
+        raise ImportFailed(
+            [Problem(path.name, "", None, "must hold an object of sections")]
+        )
+    return data
+
+
+def read_csv(path: Path, dataset: DataSet) -> None:
+    """One CSV file per section, named after it: lots.csv, recipes.csv, ..."""
+    section = path.stem.lower()
+    if section not in SECTIONS and section not in NESTED_CSV:
+        known = ", ".join(f"{name}.csv" for name in (*SECTIONS, *NESTED_CSV))
+        raise ImportFailed(
+            [
+                Problem(
+                    path.name,
+                    "",
+                    None,
+                    f"is not a file we read; name it one of {known}",
+                )
+            ]
+        )
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        rows = [
+            Row(
+                f"{path.name} row {number}",
+                {k: _formula_kept_as_text(v) for k, v in row.items() if k},
+            )
+            for number, row in enumerate(reader, start=2)
+        ]
+    if section in NESTED_CSV:
+        parent, _, _, nested = NESTED_CSV[section]
+        dataset.rows[f"{parent}:{nested}"].extend(rows)
+    else:
+        dataset.rows[section].extend(rows)
+
+
+def _formula_kept_as_text(value):
+    """Undoes the export's guard against spreadsheet formulas ('=1+1 -> =1+1)."""
+    if isinstance(value, str) and value[:1] == "'" and value[1:2] in FORMULA_STARTS:
+        return value[1:]
+    return value
+
+
+# --- parsing values ----------------------------------------------------------
+
+
+class FieldError(Exception):
+    def __init__(self, field: str, value: Any, reason: str):
+        self.field, self.value, self.reason = field, value, reason
+
+
+def text(row: Row, name: str, *, required=False, max_length=200) -> str:
+    value = row.data.get(name)
+    value = "" if value is None else str(value).strip()
+    if required and not value:
+        raise FieldError(name, value, "is required")
+    if len(value) > max_length:
+        raise FieldError(
+            name, value[:40] + "…", f"is longer than {max_length} characters"
+        )
+    return value
+
+
+def number(
+    row: Row, name: str, *, required=True, places=3, positive=True
+) -> Decimal | None:
+    value = row.data.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise FieldError(name, value, "is required")
+        return None
+    if isinstance(value, bool):
+        raise FieldError(name, value, "is not a number")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise FieldError(name, value, "is not a number") from None
+    if not amount.is_finite():
+        raise FieldError(name, value, "is not a number")
+    if positive and amount <= 0:
+        raise FieldError(name, value, "must be above zero")
+    if amount != amount.quantize(Decimal(1).scaleb(-places), rounding="ROUND_DOWN"):
+        raise FieldError(name, value, f"has more than {places} decimal places")
+    return amount
+
+
+_MONEY = re.compile(r"^[$€£]?\s*(\d{1,3}(,\d{3})*|\d+)?([.,]\d+)?$")
+
+
+def money(row: Row, name: str) -> Decimal:
+    """ "13.69", "$13.69", "13,69" (decimal comma) and "1,234.50" are money;
+    anything else is refused, never taken as zero."""
+    value = row.data.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise FieldError(name, value, "is required")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raw = str(value)
+    else:
+        raw = str(value).strip().replace(" ", "")
+    match = _MONEY.match(raw)
+    if not match or not any(match.groups()):
+        raise FieldError(name, value, "is not an amount of money: write it like 13.69")
+    digits = raw.lstrip("$€£")
+    if match.group(3) and match.group(3).startswith(",") and not match.group(2):
+        digits = digits.replace(",", ".")  # decimal comma: 13,69
+    else:
+        digits = digits.replace(",", "")
+    amount = Decimal(digits)
+    if amount != amount.quantize(Decimal("0.0001"), rounding="ROUND_DOWN"):
+        raise FieldError(name, value, "has more than 4 decimal places")
+    return amount
+
+
+def date(row: Row, name: str, *, required=True) -> datetime.date | None:
+    value = row.data.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise FieldError(name, value, "is required")
+        return None
+    try:
+        return datetime.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise FieldError(name, value, "is not a date: write it as YYYY-MM-DD") from None
+
+
+def boolean(row: Row, name: str) -> bool:
+    value = row.data.get(name)
+    if value in (None, ""):
+        return False
+    if isinstance(value, bool):
+        return value
+    lowered = str(value).strip().lower()
+    if lowered in {"1", "true", "yes", "y"}:
+        return True
+    if lowered in {"0", "false", "no", "n"}:
+        return False
+    raise FieldError(name, value, "is not yes or no")
+
+
+def unit(row: Row, name: str, *, required=True) -> str:
+    value = text(row, name, required=required, max_length=20)
+    if not value:
+        return ""
+    try:
+        return units.normalize_unit(value)
+    except ValidationError as error:
+        raise FieldError(name, value, " ".join(error.messages)) from None
+
+
+# --- matching ingredients ----------------------------------------------------
+
+
+def description_names(description: str) -> list[str]:
+    """The name and aliases in a bake-tracker description:
+    "Flour, all-purpose (aka AP flour|plain flour)" -> the three of them."""
+    if not description:
+        return []
+    head, _, rest = description.partition("(")
+    names = [head.strip()]
+    aka = re.search(r"aka\s+([^)]*)", rest)
+    if aka:
+        names.extend(part.strip() for part in re.split(r"[|,;]", aka.group(1)))
+    return [name for name in names if name]
+
+
+class IngredientIndex:
+    """Finds ingredients by slug, then name, then the names and aliases in
+    their description, case-insensitively, among saved and pending ones."""
+
+    def __init__(self):
+        self.by_slug: dict[str, Any] = {}
+        self.by_name: dict[str, Any] = {}
+        self.by_alias: dict[str, Any] = {}
+
+    def add(self, target, *, slug: str, name: str, description: str = "") -> None:
+        self.by_slug[slug.lower()] = target
+        self.by_name[name.lower()] = target
+        for alias in description_names(description):
+            self.by_alias.setdefault(alias.lower(), target)
+
+    def find(self, reference: str):
+        key = reference.strip().lower()
+        return self.by_slug.get(key) or self.by_name.get(key) or self.by_alias.get(key)
+
+    def suggestions(self, reference: str) -> list[str]:
+        """Up to three known names: those holding every word of the
+        reference first ("Almond flour" -> "Flour, almond"), then look-alikes."""
+        names = dict(self.by_name)
+        words = set(re.findall(r"[a-z0-9]+", reference.lower()))
+        sharing = sorted(
+            (
+                name
+                for name in names
+                if words and words <= set(re.findall(r"[a-z0-9]+", name))
+            ),
+            key=len,
+        )
+        close = difflib.get_close_matches(
+            reference.lower(), list(names), n=3, cutoff=0.5
+        )
+        ordered = list(dict.fromkeys([*sharing, *close]))[:3]
+        return [_name_of(names[name]) for name in ordered]
+
+
+def _name_of(target) -> str:
+    return target.name if hasattr(target, "name") else target.values["name"]
+
+
+# --- planning ----------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Pending:
+    """An object the import will create; `obj` is set once it is saved."""
+
+    model: type
+    values: dict[str, Any]
+    source: str
+    obj: Any = None
+
+    @property
+    def name(self) -> str:
+        return str(self.values.get("name", ""))
+
+
+def saved(target):
+    """The saved object for a reference to an existing or a pending object."""
+    return target.obj if isinstance(target, Pending) else target
+
+
+@dataclass
+class Counts:
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+
+    def lines(self) -> list[str]:
+        lines = []
+        for section in SECTIONS:
+            c, u, n = (
+                self.created[section],
+                self.updated[section],
+                self.unchanged[section],
+            )
+            if c or u or n:
+                lines.append(f"{section}: {c} created, {u} updated, {n} unchanged")
+        return lines
+
+
+@dataclass
+class Plan:
+    """What the import will do, checked in full before anything is written."""
+
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    counts: Counts = field(default_factory=Counts)
+    creates: dict[str, list[Pending]] = field(default_factory=lambda: defaultdict(list))
+    updates: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
+    replaced_lines: list[tuple[Any, list[dict]]] = field(default_factory=list)
+    replaced_items: list[tuple[Any, list[dict]]] = field(default_factory=list)
+    purchases: list[tuple[dict[str, Any]]] = field(default_factory=list)
+    created_missing: list[str] = field(default_factory=list)
+
+
+class Planner:
+    def __init__(
+        self,
+        dataset: DataSet,
+        *,
+        create_missing: bool = False,
+        progress: Callable[[str, int, int], None] | None = None,
+    ):
+        self.dataset = dataset
+        self.create_missing = create_missing
+        self.progress = progress or (lambda label, done, total: None)
+        self.plan = Plan()
+        self.ingredients = IngredientIndex()
+        for ingredient in Ingredient.objects.all():
+            self.ingredients.add(
+                ingredient,
+                slug=ingredient.slug,
+                name=ingredient.name,
+                description=ingredient.description,
+            )
+        self.missing: dict[str, list[str]] = defaultdict(list)
+
+    def problem(self, row: Row, error: FieldError | str, field_name: str = "") -> None:
+        if isinstance(error, FieldError):
+            self.plan.problems.append(
+                Problem(row.source, error.field, error.value, error.reason)
+            )
+        else:
+            self.plan.problems.append(Problem(row.source, field_name, None, error))
+
+    def run(self) -> Plan:
+        self.attach_nested()
+        for section in SECTIONS:
+            getattr(self, f"plan_{section}")(self.dataset.rows.get(section, []))
+        self.report_missing()
+        return self.plan
+
+    def attach_nested(self) -> None:
+        """Puts CSV lines and items under their recipe or package rows."""
+        for name, (parent, parent_key, key, nested) in NESTED_CSV.items():
+            children = self.dataset.rows.pop(f"{parent}:{nested}", [])
+            if not children:
+                continue
+            parents = {}
+            for row in self.dataset.rows.get(parent, []):
+                parents[str(row.data.get(parent_key) or "").strip().lower()] = row
+                row.data.setdefault(nested, [])
+            for child in children:
+                reference = str(child.data.get(key) or "").strip().lower()
+                owner = parents.get(reference)
+                if owner is None:
+                    self.problem(
+                        child,
+                        FieldError(
+                            key,
+                            child.data.get(key),
+                            f"names no row of {parent}.csv, "
+                            f"and {name}.csv rows belong to one",
+                        ),
+                    )
+                    continue
+                nested_rows = owner.data[nested]
+                if not isinstance(nested_rows, list):
+                    continue
+                nested_rows.append({**child.data, "_source": child.source})
+
+    # ingredients ------------------------------------------------------------
+
+    def ingredient_ref(
+        self, row: Row, name: str, reference: str, *, unit_hint: str = ""
+    ):
+        found = self.ingredients.find(reference)
+        if found is not None:
+            return found
+        if self.create_missing:
+            return self.create_missing_ingredient(reference, unit_hint)
+        self.missing[reference].append(row.source)
+        return None
+
+    def create_missing_ingredient(self, reference: str, unit_hint: str):
+        name = reference.strip()
+        if re.fullmatch(r"[a-z0-9_\-]+", name) and "_" in name:
+            name = name.replace("_", " ").capitalize()
+        slug = slugify(reference).replace("-", "_") or "ingredient"
+        dimension = (
+            units.UNITS[unit_hint][1] if unit_hint in units.UNITS else units.MASS
+        )
+        pending = Pending(
+            Ingredient,
+            {
+                "name": name,
+                "slug": slug,
+                "stock_unit": units.BASE_UNIT[dimension],
+                "needs_review": True,
+                "description": "",
+            },
+            source="--create-missing",
+        )
+        self.plan.creates["ingredients"].append(pending)
+        self.plan.counts.created["ingredients"] += 1
+        self.plan.created_missing.append(name)
+        self.ingredients.add(pending, slug=slug, name=name)
+        return pending
+
+    def report_missing(self) -> None:
+        for reference, sources in self.missing.items():
+            suggestions = self.ingredients.suggestions(reference)
+            hint = f" Closest: {', '.join(suggestions)}." if suggestions else ""
+            where = sources[0] + (
+                f" and {len(sources) - 1} more" if len(sources) > 1 else ""
+            )
+            self.plan.problems.append(
+                Problem(
+                    where,
+                    "ingredient",
+                    reference,
+                    "matches no ingredient by slug, name or alias."
+                    + hint
+                    + " Use --create-missing to create it for review.",
+                )
+            )
+
+    def plan_ingredients(self, rows: list[Row]) -> None:
+        seen: dict[str, str] = {}
+        for row in rows:
+            try:
+                values = {
+                    "slug": text(row, "slug", required=True),
+                    "name": text(row, "name", required=True),
+                    "category": text(row, "category", max_length=100),
+                    "description": text(row, "description", max_length=2000),
+                    "notes": text(row, "notes", max_length=5000),
+                }
+                stock_unit = text(row, "stock_unit", max_length=10)
+                if stock_unit:
+                    stock_unit = units.normalize_unit(stock_unit) if stock_unit else ""
+                    if stock_unit not in StockUnit.values:
+                        raise FieldError(
+                            "stock_unit",
+                            stock_unit,
+                            f"must be one of {', '.join(StockUnit.values)}",
+                        )
+                values["density_g_per_ml"] = self.density(row)
+                values["grams_per_each"] = number(row, "grams_per_each", required=False)
+            except ValidationError as error:
+                self.problem(
+                    row,
+                    FieldError(
+                        "stock_unit",
+                        row.data.get("stock_unit"),
+                        " ".join(error.messages),
+                    ),
+                )
+                continue
+            except FieldError as error:
+                self.problem(row, error)
+                continue
+            if not re.fullmatch(r"[\w-]+", values["slug"]):
+                self.problem(
+                    row,
+                    FieldError(
+                        "slug", values["slug"], "may hold only letters, digits, - and _"
+                    ),
+                )
+                continue
+            key = values["slug"].lower()
+            if key in seen:
+                self.problem(
+                    row, FieldError("slug", values["slug"], f"repeats {seen[key]}")
+                )
+                continue
+            seen[key] = row.source
+            existing = self.ingredients.by_slug.get(key)
+            if isinstance(existing, Pending):
+                existing = None
+            if existing is None:
+                values["stock_unit"] = stock_unit or "g"
+                other = self.ingredients.by_name.get(values["name"].lower())
+                if other is not None:
+                    self.problem(
+                        row,
+                        FieldError(
+                            "name",
+                            values["name"],
+                            "belongs to another ingredient already",
+                        ),
+                    )
+                    continue
+                pending = Pending(Ingredient, values, row.source)
+                self.plan.creates["ingredients"].append(pending)
+                self.plan.counts.created["ingredients"] += 1
+                self.ingredients.add(
+                    pending,
+                    slug=values["slug"],
+                    name=values["name"],
+                    description=values["description"],
+                )
+                continue
+            if stock_unit:
+                values["stock_unit"] = stock_unit
+            if values.get(
+                "stock_unit", existing.stock_unit
+            ) != existing.stock_unit and (existing.lots.exists()):
+                self.problem(
+                    row,
+                    FieldError(
+                        "stock_unit",
+                        stock_unit,
+                        f"{existing.name} has lots counted in {existing.stock_unit}: "
+                        "its stock unit cannot change",
+                    ),
+                )
+                continue
+            self.update_or_keep("ingredients", existing, values)
+
+    def density(self, row: Row) -> Decimal | None:
+        measure = text(row, "density", max_length=100)
+        if measure:
+            try:
+                return units.parse_density(measure)
+            except ValidationError as error:
+                raise FieldError("density", measure, " ".join(error.messages)) from None
+        value = number(row, "density_g_per_ml", required=False, places=6)
+        return value
+
+    def update_or_keep(self, section: str, obj, values: dict[str, Any]) -> None:
+        changes = {
+            name: value
+            for name, value in values.items()
+            if name != "slug" and _differs(getattr(obj, name), value)
+        }
+        if changes:
+            self.plan.updates.append((obj, changes))
+            self.plan.counts.updated[section] += 1
+        else:
+            self.plan.counts.unchanged[section] += 1
+
+    # products -----------------------------------------------------------------
+
+    def plan_products(self, rows: list[Row]) -> None:
+        self.products: dict[tuple, Any] = {}
+        for product in Product.objects.select_related("ingredient"):
+            self.products[
+                self.product_key(
+                    product.ingredient,
+                    product.brand,
+                    product.name,
+                    product.package_quantity,
+                    product.package_unit,
+                )
+            ] = product
+        seen: dict[tuple, str] = {}
+        for row in rows:
+            try:
+                reference = text(row, "ingredient", required=True)
+                values = {
+                    "brand": text(row, "brand"),
+                    "name": text(row, "name", required=True),
+                    "package_quantity": number(row, "package_quantity"),
+                    "package_unit": unit(row, "package_unit"),
+                    "package_type": text(row, "package_type", max_length=50)
+                    or "package",
+                    "is_preferred": boolean(row, "is_preferred"),
+                    "upc": text(row, "upc", max_length=20),
+                }
+            except FieldError as error:
+                self.problem(row, error)
+                continue
+            ingredient = self.ingredient_ref(
+                row, "ingredient", reference, unit_hint=values["package_unit"]
+            )
+            if ingredient is None:
+                continue
+            if not self.convertible(ingredient, values["package_unit"]):
+                adapted = self.adapt_to_product(row, ingredient, values["package_unit"])
+                if adapted is None:
+                    continue
+                values["package_unit"] = adapted
+            key = self.product_key(
+                ingredient,
+                values["brand"],
+                values["name"],
+                values["package_quantity"],
+                values["package_unit"],
+            )
+            if key in seen:
+                self.problem(
+                    row, FieldError("name", values["name"], f"repeats {seen[key]}")
+                )
+                continue
+            seen[key] = row.source
+            existing = self.products.get(key)
+            if existing is None:
+                pending = Pending(
+                    Product, {**values, "ingredient": ingredient}, row.source
+                )
+                self.plan.creates["products"].append(pending)
+                self.plan.counts.created["products"] += 1
+                self.products[key] = pending
+            else:
+                self.update_or_keep(
+                    "products",
+                    existing,
+                    {
+                        name: values[name]
+                        for name in ("package_type", "is_preferred", "upc")
+                    },
+                )
+        preferred = Counter(
+            key[0]
+            for key, product in self.products.items()
+            if (
+                product.values["is_preferred"]
+                if isinstance(product, Pending)
+                else product.is_preferred
+            )
+        )
+        for key, product in self.products.items():
+            if (
+                isinstance(product, Pending)
+                and product.values["is_preferred"]
+                and (preferred[key[0]] > 1)
+            ):
+                self.plan.problems.append(
+                    Problem(
+                        product.source,
+                        "is_preferred",
+                        True,
+                        f"{_name_of(key[0])} would have {preferred[key[0]]} "
+                        "preferred products; mark one",
+                    )
+                )
+
+    @staticmethod
+    def product_key(ingredient, brand, name, quantity, package_unit) -> tuple:
+        return (
+            ingredient,
+            brand.lower(),
+            name.lower(),
+            quantize_quantity(quantity),
+            package_unit,
+        )
+
+    @staticmethod
+    def facts(ingredient):
+        return (
+            _Facts(ingredient.values) if isinstance(ingredient, Pending) else ingredient
+        )
+
+    def conversion_problem(self, ingredient, code: str) -> str:
+        facts = self.facts(ingredient)
+        try:
+            units.convert(Decimal(1), code, facts.stock_unit, ingredient=facts)
+        except ValidationError as error:
+            return " ".join(error.messages)
+        return ""
+
+    def convertible(self, ingredient, code: str) -> bool:
+        return not self.conversion_problem(ingredient, code)
+
+    def check_convertible(self, row: Row, name: str, ingredient, code: str) -> bool:
+        problem = self.conversion_problem(ingredient, code)
+        if problem:
+            self.problem(row, FieldError(name, code, problem))
+        return not problem
+
+    def adapt_to_product(self, row: Row, ingredient, code: str) -> str | None:
+        """Makes sense of a bake-tracker product whose unit does not convert to
+        its ingredient's stock unit, or refuses it (returns None).
+
+        "oz" of an ingredient counted by volume is taken as fluid ounces; the
+        first product sold by volume or count of an ingredient without lots
+        or other products sets its stock unit (ml, each).
+        """
+        if not row.data.get("_adapt_stock_unit"):
+            self.check_convertible(row, "package_unit", ingredient, code)
+            return None
+        facts = self.facts(ingredient)
+        if code == "oz" and units.UNITS[facts.stock_unit][1] == units.VOLUME:
+            self.plan.warnings.append(
+                f"{row.source}: oz of {facts.name}, which is counted by volume, "
+                "taken as fl oz."
+            )
+            return "fl oz"
+        has_products = any(key[0] == ingredient for key in self.products)
+        has_lots = not isinstance(ingredient, Pending) and ingredient.lots.exists()
+        if has_products or has_lots:
+            self.check_convertible(row, "package_unit", ingredient, code)
+            return None
+        base = units.BASE_UNIT[units.UNITS[code][1]]
+        if isinstance(ingredient, Pending):
+            ingredient.values["stock_unit"] = base
+        else:
+            self.plan.updates.append((ingredient, {"stock_unit": base}))
+            self.plan.counts.updated["ingredients"] += 1
+            ingredient.stock_unit = base
+        self.plan.warnings.append(
+            f"{row.source}: {facts.name} is counted in {base} from now on, as its "
+            f"products are sold in {code} and it has no fact to convert them."
+        )
+        return code
+
+    def find_product(self, ingredient, brand: str, name: str):
+        matches = [
+            product
+            for key, product in self.products.items()
+            if key[0] == ingredient
+            and key[2] == name.lower()
+            and (not brand or key[1] == brand.lower())
+        ]
+        return matches
+
+    # lots ---------------------------------------------------------------------
+
+    def plan_lots(self, rows: list[Row]) -> None:
+        existing = Counter()
+        ingredient_ids = {
+            target.pk
+            for target in self.ingredients.by_slug.values()
+            if not isinstance(target, Pending)
+        }
+        if rows and ingredient_ids:
+            for values in Lot.objects.filter(
+                ingredient_id__in=ingredient_ids
+            ).values_list(
+                "ingredient_id",
+                "product_id",
+                "purchased_on",
+                "quantity_purchased",
+                "total_cost",
+                "supplier",
+            ):
+                existing[values] += 1
+        total = len(rows)
+        for index, row in enumerate(rows, start=1):
+            if index % 5000 == 0 or index == total:
+                self.progress("checking lots", index, total)
+            try:
+                reference = text(row, "ingredient", required=True)
+                quantity = number(row, "quantity")
+                lot_unit = unit(row, "unit", required=False)
+                total_cost = money(row, "total_cost")
+                purchased_on = date(row, "purchased_on")
+                expires_on = date(row, "expires_on", required=False)
+                supplier = text(row, "supplier")
+                notes = text(row, "notes", max_length=5000)
+                brand, product_name = (
+                    text(row, "product_brand"),
+                    text(row, "product_name"),
+                )
+            except FieldError as error:
+                self.problem(row, error)
+                continue
+            ingredient = self.ingredient_ref(
+                row, "ingredient", reference, unit_hint=lot_unit
+            )
+            if ingredient is None:
+                continue
+            product = None
+            if product_name:
+                matches = self.find_product(ingredient, brand, product_name)
+                if len(matches) != 1:
+                    reason = (
+                        "names no product of this ingredient"
+                        if not matches
+                        else "names several products: give product_brand too"
+                    )
+                    self.problem(row, FieldError("product_name", product_name, reason))
+                    continue
+                product = matches[0]
+            if lot_unit and not self.check_convertible(
+                row, "unit", ingredient, lot_unit
+            ):
+                continue
+            if expires_on and expires_on < purchased_on:
+                self.problem(
+                    row,
+                    FieldError(
+                        "expires_on", str(expires_on), "is before the purchase date"
+                    ),
+                )
+                continue
+            purchase = {
+                "ingredient": ingredient,
+                "product": product,
+                "quantity": quantity,
+                "unit": lot_unit or None,
+                "total_cost": total_cost,
+                "purchased_on": purchased_on,
+                "expires_on": expires_on,
+                "supplier": supplier,
+                "notes": notes,
+            }
+            key = self.lot_key(purchase)
+            if key is not None and existing[key] > 0:
+                existing[key] -= 1
+                self.plan.counts.unchanged["lots"] += 1
+                continue
+            self.plan.purchases.append(purchase)
+            self.plan.counts.created["lots"] += 1
+
+    def lot_key(self, purchase: dict) -> tuple | None:
+        """The key of an existing identical lot, for saved ingredients only."""
+        ingredient, product = purchase["ingredient"], purchase["product"]
+        if isinstance(ingredient, Pending) or isinstance(product, Pending):
+            return None
+        amount = quantize_quantity(
+            ingredient.to_stock_unit(purchase["quantity"], purchase["unit"])
+        )
+        return (
+            ingredient.pk,
+            product.pk if product else None,
+            purchase["purchased_on"],
+            amount,
+            quantize_money(purchase["total_cost"]),
+            purchase["supplier"],
+        )
+
+    # recipes ------------------------------------------------------------------
+
+    def plan_recipes(self, rows: list[Row]) -> None:
+        self.recipes: dict[str, Any] = {
+            recipe.slug.lower(): recipe
+            for recipe in Recipe.objects.prefetch_related("lines")
+        }
+        self.recipe_names = {
+            recipe.name.lower(): recipe for recipe in self.recipes.values()
+        }
+        seen: dict[str, str] = {}
+        for row in rows:
+            try:
+                values = {
+                    "slug": text(row, "slug", required=True),
+                    "name": text(row, "name", required=True),
+                    "category": text(row, "category", max_length=100),
+                    "yield_quantity": number(
+                        row, "yield_quantity", required=False, places=2
+                    ),
+                    "yield_unit": text(row, "yield_unit", max_length=50),
+                    "notes": text(row, "notes", max_length=20000),
+                }
+            except FieldError as error:
+                self.problem(row, error)
+                continue
+            key = values["slug"].lower()
+            if key in seen:
+                self.problem(
+                    row, FieldError("slug", values["slug"], f"repeats {seen[key]}")
+                )
+                continue
+            seen[key] = row.source
+            lines = self.recipe_lines(row)
+            if lines is None:
+                continue
+            existing = self.recipes.get(key)
+            if existing is None:
+                if values["name"].lower() in self.recipe_names:
+                    self.problem(
+                        row,
+                        FieldError(
+                            "name", values["name"], "belongs to another recipe already"
+                        ),
+                    )
+                    continue
+                pending = Pending(Recipe, values, row.source)
+                self.plan.creates["recipes"].append(pending)
+                self.plan.counts.created["recipes"] += 1
+                self.recipes[key] = pending
+                self.recipe_names[values["name"].lower()] = pending
+                self.plan.replaced_lines.append((pending, lines))
+                continue
+            before = len(self.plan.updates)
+            self.update_or_keep("recipes", existing, values)
+            current = [
+                (line.ingredient_id, line.quantity, line.unit, line.note)
+                for line in existing.lines.all()
+            ]
+            wanted = [
+                (
+                    saved(line["ingredient"]).pk if saved(line["ingredient"]) else None,
+                    line["quantity"],
+                    line["unit"],
+                    line["note"],
+                )
+                for line in lines
+            ]
+            if current != wanted:
+                self.plan.replaced_lines.append((existing, lines))
+                if len(self.plan.updates) == before:
+                    self.plan.counts.unchanged["recipes"] -= 1
+                    self.plan.counts.updated["recipes"] += 1
+
+    def recipe_lines(self, row: Row) -> list[dict] | None:
+        raw_lines = row.data.get("lines") or []
+        if not isinstance(raw_lines, list):
+            self.problem(row, FieldError("lines", None, "must be a list"))
+            return None
+        lines, ok = [], True
+        for index, raw in enumerate(raw_lines):
+            line_row = Row(raw.pop("_source", f"{row.source}.lines[{index}]"), raw)
+            try:
+                reference = text(line_row, "ingredient", required=True)
+                quantity = number(line_row, "quantity")
+                line_unit = unit(line_row, "unit")
+                note = text(line_row, "note")
+            except FieldError as error:
+                self.problem(line_row, error)
+                ok = False
+                continue
+            ingredient = self.ingredient_ref(
+                line_row, "ingredient", reference, unit_hint=line_unit
+            )
+            if ingredient is None:
+                ok = False
+                continue
+            self.warn_unconvertible(line_row, ingredient, quantity, line_unit)
+            lines.append(
+                {
+                    "ingredient": ingredient,
+                    "quantity": quantity,
+                    "unit": line_unit,
+                    "note": note,
+                    "position": index + 1,
+                }
+            )
+        return lines if ok else None
+
+    def warn_unconvertible(self, row: Row, ingredient, quantity, code: str) -> None:
+        problem = self.conversion_problem(ingredient, code)
+        if problem:
+            self.plan.warnings.append(
+                f"{row.source}: {units.format_number(quantity)} {code} of "
+                f"{_name_of(ingredient)} is kept, but cannot be costed or baked yet: "
+                f"{problem}"
+            )
+
+    # recipients, packages, events, assignments -----------------------------------
+
+    def plan_recipients(self, rows: list[Row]) -> None:
+        self.recipients = {
+            (r.name.lower(), r.household.lower()): r for r in Recipient.objects.all()
+        }
+        self.simple_section(
+            "recipients",
+            rows,
+            self.recipients,
+            Recipient,
+            lambda row: {
+                "name": text(row, "name", required=True),
+                "household": text(row, "household"),
+                "address": text(row, "address", max_length=2000),
+                "notes": text(row, "notes", max_length=5000),
+            },
+            lambda values: (values["name"].lower(), values["household"].lower()),
+        )
+
+    def plan_events(self, rows: list[Row]) -> None:
+        self.events = {(e.name.lower(), e.date): e for e in Event.objects.all()}
+        self.simple_section(
+            "events",
+            rows,
+            self.events,
+            Event,
+            lambda row: {
+                "name": text(row, "name", required=True),
+                "date": date(row, "date"),
+                "notes": text(row, "notes", max_length=5000),
+            },
+            lambda values: (values["name"].lower(), values["date"]),
+        )
+
+    def simple_section(self, section, rows, index, model, parse, key_of) -> None:
+        seen: dict[Any, str] = {}
+        for row in rows:
+            try:
+                values = parse(row)
+            except FieldError as error:
+                self.problem(row, error)
+                continue
+            key = key_of(values)
+            if key in seen:
+                self.problem(
+                    row, FieldError("name", values["name"], f"repeats {seen[key]}")
+                )
+                continue
+            seen[key] = row.source
+            existing = index.get(key)
+            if existing is None:
+                pending = Pending(model, values, row.source)
+                self.plan.creates[section].append(pending)
+                self.plan.counts.created[section] += 1
+                index[key] = pending
+            else:
+                self.update_or_keep(section, existing, values)
+
+    def plan_packages(self, rows: list[Row]) -> None:
+        self.packages = {
+            p.name.lower(): p for p in Package.objects.prefetch_related("items")
+        }
+        for row in rows:
+            try:
+                values = {
+                    "name": text(row, "name", required=True),
+                    "description": text(row, "description", max_length=5000),
+                }
+            except FieldError as error:
+                self.problem(row, error)
+                continue
+            items = self.package_items(row)
+            if items is None:
+                continue
+            existing = self.packages.get(values["name"].lower())
+            if existing is None:
+                pending = Pending(Package, values, row.source)
+                self.plan.creates["packages"].append(pending)
+                self.plan.counts.created["packages"] += 1
+                self.packages[values["name"].lower()] = pending
+                self.plan.replaced_items.append((pending, items))
+                continue
+            if isinstance(existing, Pending):
+                self.problem(
+                    row, FieldError("name", values["name"], "repeats another row")
+                )
+                continue
+            before = len(self.plan.updates)
+            self.update_or_keep("packages", existing, values)
+            current = sorted(
+                (item.recipe_id, item.quantity) for item in existing.items.all()
+            )
+            wanted = sorted(
+                (
+                    saved(item["recipe"]).pk if saved(item["recipe"]) else -1,
+                    item["quantity"],
+                )
+                for item in items
+            )
+            if current != wanted:
+                self.plan.replaced_items.append((existing, items))
+                if len(self.plan.updates) == before:
+                    self.plan.counts.unchanged["packages"] -= 1
+                    self.plan.counts.updated["packages"] += 1
+
+    def package_items(self, row: Row) -> list[dict] | None:
+        raw_items = row.data.get("items") or []
+        if not isinstance(raw_items, list):
+            self.problem(row, FieldError("items", None, "must be a list"))
+            return None
+        items, ok, recipes_seen = [], True, set()
+        for index, raw in enumerate(raw_items):
+            item_row = Row(raw.pop("_source", f"{row.source}.items[{index}]"), raw)
+            try:
+                reference = text(item_row, "recipe", required=True)
+                quantity = number(item_row, "quantity", places=2)
+            except FieldError as error:
+                self.problem(item_row, error)
+                ok = False
+                continue
+            recipe = self.recipes.get(reference.lower()) or self.recipe_names.get(
+                reference.lower()
+            )
+            if recipe is None:
+                close = difflib.get_close_matches(
+                    reference.lower(), list(self.recipe_names), n=3, cutoff=0.5
+                )
+                hint = f" Closest: {', '.join(close)}." if close else ""
+                self.problem(
+                    item_row,
+                    FieldError(
+                        "recipe", reference, "matches no recipe by slug or name." + hint
+                    ),
+                )
+                ok = False
+                continue
+            if id(recipe) in recipes_seen:
+                self.problem(
+                    item_row,
+                    FieldError("recipe", reference, "is in this package twice"),
+                )
+                ok = False
+                continue
+            recipes_seen.add(id(recipe))
+            items.append({"recipe": recipe, "quantity": quantity})
+        return items if ok else None
+
+    def plan_assignments(self, rows: list[Row]) -> None:
+        existing = {
+            (a.event_id, a.recipient_id, a.package_id): a
+            for a in Assignment.objects.filter(
+                event__in=[
+                    e for e in self.events.values() if not isinstance(e, Pending)
+                ]
+            )
+        }
+        seen: dict[tuple, str] = {}
+        for row in rows:
+            try:
+                event_key = (
+                    text(row, "event", required=True).lower(),
+                    date(row, "event_date"),
+                )
+                recipient_key = (
+                    text(row, "recipient", required=True).lower(),
+                    text(row, "recipient_household").lower(),
+                )
+                package_key = text(row, "package", required=True).lower()
+                quantity = number(row, "quantity", required=False, places=0) or Decimal(
+                    1
+                )
+            except FieldError as error:
+                self.problem(row, error)
+                continue
+            event = self.events.get(event_key)
+            recipient = self.recipients.get(recipient_key)
+            package = self.packages.get(package_key)
+            failed = False
+            for name, target, value in (
+                ("event", event, row.data.get("event")),
+                ("recipient", recipient, row.data.get("recipient")),
+                ("package", package, row.data.get("package")),
+            ):
+                if target is None:
+                    self.problem(row, FieldError(name, value, f"matches no {name}"))
+                    failed = True
+            if failed:
+                continue
+            key = (id(event), id(recipient), id(package))
+            if key in seen:
+                self.problem(
+                    row,
+                    FieldError(
+                        "recipient",
+                        row.data.get("recipient"),
+                        f"has this package at this event in {seen[key]}",
+                    ),
+                )
+                continue
+            seen[key] = row.source
+            values = {
+                "event": event,
+                "recipient": recipient,
+                "package": package,
+                "quantity": int(quantity),
+            }
+            found = None
+            if not any(isinstance(t, Pending) for t in (event, recipient, package)):
+                found = existing.get((event.pk, recipient.pk, package.pk))
+            if found is None:
+                self.plan.creates["assignments"].append(
+                    Pending(Assignment, values, row.source)
+                )
+                self.plan.counts.created["assignments"] += 1
+            else:
+                self.update_or_keep("assignments", found, {"quantity": int(quantity)})
+
+
+class _Facts:
+    """A pending ingredient's conversion facts, for checks before it exists."""
+
+    def __init__(self, values):
+        self.name = values["name"]
+        self.stock_unit = values["stock_unit"]
+        self.density_g_per_ml = values.get("density_g_per_ml")
+        self.grams_per_each = values.get("grams_per_each")
+
+
+def _differs(current, wanted) -> bool:
+    if isinstance(current, Decimal) or isinstance(wanted, Decimal):
+        if current is None or wanted is None:
+            return current != wanted
+        return Decimal(current) != Decimal(wanted)
+    return current != wanted
+
+
+# --- writing -----------------------------------------------------------------
+
+
+def write(plan: Plan, *, progress: Callable[[str, int, int], None]) -> None:
+    """Applies a plan without problems; the caller holds the transaction."""
+    for section in SECTIONS:
+        for pending in plan.creates.get(section, []):
+            values = {name: saved(value) for name, value in pending.values.items()}
+            obj = pending.model(**values)
+            try:
+                obj.full_clean()
+            except ValidationError as error:
+                raise ImportFailed(
+                    [
+                        Problem(pending.source, name, None, " ".join(messages))
+                        for name, messages in error.message_dict.items()
+                    ]
+                ) from None
+            obj.save()
+            pending.obj = obj
+        if section == "ingredients":
+            _apply_updates(plan)
+        if section == "lots" and plan.purchases:
+            _write_lots(plan, progress)
+        if section == "recipes":
+            _replace_lines(plan)
+        if section == "packages":
+            _replace_items(plan)
+
+
+def _apply_updates(plan: Plan) -> None:
+    for obj, changes in plan.updates:
+        for name, value in changes.items():
+            setattr(obj, name, saved(value))
+        obj.save(update_fields=list(changes))
+
+
+def _write_lots(plan: Plan, progress) -> None:
+    total = len(plan.purchases)
+
+    def purchases() -> Iterator[Purchase]:
+        for index, values in enumerate(plan.purchases, start=1):
+            if index % 5000 == 0 or index == total:
+                progress("writing lots", index, total)
+            yield Purchase(**{name: saved(value) for name, value in values.items()})
+
+    record_purchases(purchases=purchases())
+
+
+def _replace_lines(plan: Plan) -> None:
+    for recipe, lines in plan.replaced_lines:
+        recipe = saved(recipe)
+        RecipeLine.objects.filter(recipe=recipe).delete()
+        RecipeLine.objects.bulk_create(
+            RecipeLine(
+                recipe=recipe, **{**line, "ingredient": saved(line["ingredient"])}
+            )
+            for line in lines
+        )
+
+
+def _replace_items(plan: Plan) -> None:
+    for package, items in plan.replaced_items:
+        package = saved(package)
+        PackageItem.objects.filter(package=package).delete()
+        PackageItem.objects.bulk_create(
+            PackageItem(
+                package=package, recipe=saved(item["recipe"]), quantity=item["quantity"]
+            )
+            for item in items
+        )
+
+
+# --- the whole import --------------------------------------------------------
+
+
+@dataclass
+class Result:
+    plan: Plan
+    dataset: DataSet
+    dry_run: bool
+
+
+READERS = {"json": read_json, "csv": read_csv}
+
+
+def import_files(
+    paths: Iterable[Path],
+    *,
+    format: str = "auto",
+    dry_run: bool = False,
+    create_missing: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Result:
+    """Reads, checks and (unless `dry_run`) writes; ImportFailed lists every
+    problem and means nothing was written."""
+    from production import bake_tracker
+
+    progress = progress or (lambda label, done, total: None)
+    dataset = DataSet()
+    problems: list[Problem] = []
+    for path in paths:
+        path = Path(path)
+        if not path.exists():
+            problems.append(Problem(str(path), "", None, "does not exist"))
+            continue
+        kind = detect_format(path) if format == "auto" else format
+        reader = bake_tracker.read if kind == "bake-tracker" else READERS.get(kind)
+        if reader is None:
+            problems.append(Problem(str(path), "", kind, "is not a format we read"))
+            continue
+        try:
+            reader(path, dataset)
+        except ImportFailed as error:
+            problems.extend(error.problems)
+    if problems:
+        raise ImportFailed(problems)
+    with transaction.atomic():
+        plan = Planner(dataset, create_missing=create_missing, progress=progress).run()
+        if plan.problems:
+            raise ImportFailed(plan.problems)
+        if not dry_run:
+            write(plan, progress=progress)
+    return Result(plan=plan, dataset=dataset, dry_run=dry_run)
