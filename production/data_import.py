@@ -525,29 +525,18 @@ class Planner:
                     "description": text(row, "description", max_length=2000),
                     "notes": text(row, "notes", max_length=5000),
                 }
-                stock_unit = text(row, "stock_unit", max_length=10)
-                if stock_unit:
-                    stock_unit = units.normalize_unit(stock_unit) if stock_unit else ""
-                    if stock_unit not in StockUnit.values:
-                        raise FieldError(
-                            "stock_unit",
-                            stock_unit,
-                            f"must be one of {', '.join(StockUnit.values)}",
-                        )
+                stock_unit = unit(row, "stock_unit", required=False)
+                if stock_unit and stock_unit not in StockUnit.values:
+                    raise FieldError(
+                        "stock_unit",
+                        stock_unit,
+                        f"must be one of {', '.join(StockUnit.values)}",
+                    )
                 values["density_g_per_ml"] = self.density(row)
                 values["grams_per_each"] = number(row, "grams_per_each", required=False)
-            except ValidationError as error:
-                self.problem(
-                    row,
-                    FieldError(
-                        "stock_unit",
-                        row.data.get("stock_unit"),
-                        " ".join(error.messages),
-                    ),
-                )
-                continue
             except FieldError as error:
                 self.problem(row, error)
+                self.known_but_refused(row)
                 continue
             if not re.fullmatch(r"[\w-]+", values["slug"]):
                 self.problem(
@@ -606,6 +595,16 @@ class Planner:
                 )
                 continue
             self.update_or_keep("ingredients", existing, values)
+
+    def known_but_refused(self, row: Row) -> None:
+        """Keeps a refused ingredient findable, so that the rows naming it add
+        no second, misleading problem (nothing is written anyway)."""
+        slug, name = str(row.data.get("slug") or ""), str(row.data.get("name") or "")
+        if slug and not self.ingredients.find(slug):
+            placeholder = Pending(
+                Ingredient, {"name": name, "stock_unit": "g"}, row.source
+            )
+            self.ingredients.add(placeholder, slug=slug, name=name or slug)
 
     def density(self, row: Row) -> Decimal | None:
         measure = text(row, "density", max_length=100)
@@ -944,9 +943,11 @@ class Planner:
                 continue
             seen[key] = row.source
             lines = self.recipe_lines(row)
-            if lines is None:
-                continue
             existing = self.recipes.get(key)
+            if lines is None:
+                # Reported already; known, so references to it add no noise.
+                self.recipes.setdefault(key, Pending(Recipe, values, row.source))
+                continue
             if existing is None:
                 if values["name"].lower() in self.recipe_names:
                     self.problem(
