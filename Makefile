@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install migrate demo admin lint format check-deploy clean
+.PHONY: run test install migrate demo admin lint format check-deploy clean bench
 
 run: migrate
 	$(MANAGE) load_demo --if-empty
@@ -51,3 +51,7 @@ check-deploy: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# Benchmarks with printed figures (PostgreSQL too when DATABASE_URL is set).
+bench: $(INSTALLED)
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)

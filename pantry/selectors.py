@@ -197,31 +197,29 @@ def estimate_recipe_costs(
     stock: estimates do not take from each other."""
     recipes = recipes_with_lines().filter(pk__in={recipe.pk for recipe, _ in orders})
     by_id = {recipe.pk: recipe for recipe in recipes}
-    requirements = [
-        get_recipe_requirements(recipe=by_id[recipe.pk], batches=to_decimal(batches))
-        for recipe, batches in orders
-    ]
-    ingredient_ids = {r.ingredient.pk for reqs in requirements for r in reqs}
+    # Identical (recipe, batches) pairs share one dry run: the stock is the same.
+    distinct = {(recipe.pk, to_decimal(batches)) for recipe, batches in orders}
+    requirements = {
+        key: get_recipe_requirements(recipe=by_id[key[0]], batches=key[1])
+        for key in distinct
+    }
+    ingredient_ids = {r.ingredient.pk for reqs in requirements.values() for r in reqs}
     lots_by_ingredient = lots_in_stock_by_ingredient(ingredient_ids=ingredient_ids)
     latest_prices = get_latest_unit_costs(ingredient_ids=ingredient_ids)
 
-    estimates = []
-    for (recipe, batches), recipe_requirements in zip(
-        orders, requirements, strict=True
-    ):
+    estimates = {}
+    for (recipe_id, batches), recipe_requirements in requirements.items():
         lines = tuple(
             _cost_of(requirement, lots_by_ingredient, latest_prices)
             for requirement in recipe_requirements
         )
-        estimates.append(
-            RecipeCostEstimate(
-                recipe=recipe,
-                batches=to_decimal(batches),
-                lines=lines,
-                total_cost=sum((line.cost for line in lines if line.is_priced), ZERO),
-            )
+        estimates[recipe_id, batches] = RecipeCostEstimate(
+            recipe=by_id[recipe_id],
+            batches=batches,
+            lines=lines,
+            total_cost=sum((line.cost for line in lines if line.is_priced), ZERO),
         )
-    return estimates
+    return [estimates[recipe.pk, to_decimal(batches)] for recipe, batches in orders]
 
 
 def get_latest_unit_costs(*, ingredient_ids) -> dict[int, Decimal]:

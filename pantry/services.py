@@ -286,7 +286,7 @@ def adjust_lot(
         raise ValidationError(errors)
 
     [locked] = _lock(pk=lot.pk)
-    unit = locked.ingredient.stock_unit
+    unit = lot.ingredient.stock_unit
     if kind == MovementKind.WASTE:
         if amount <= 0:
             raise ValidationError({"quantity": ["Waste must be above zero."]})
@@ -406,20 +406,35 @@ def _write_movements(
             )
         )
     created = StockMovement.objects.bulk_create(movements)
-    touched = {lot.pk: lot for lot, _, _ in changes}
-    Lot.objects.bulk_update(touched.values(), ["quantity_remaining", "cost_remaining"])
+    _save_remaining({lot.pk: lot for lot, _, _ in changes}.values())
     return created
+
+
+def _save_remaining(lots: Iterable[Lot]) -> None:
+    """Saves the lots' remaining quantity and cost in at most two queries:
+    one for the emptied lots (a FIFO consumption empties all but the last
+    lot it touches) and one for the others (a bulk update when there are
+    several, as when a reversal puts stock back)."""
+    emptied, others = [], []
+    for lot in lots:
+        (emptied if lot.quantity_remaining == 0 else others).append(lot)
+    if emptied:
+        Lot.objects.filter(pk__in=[lot.pk for lot in emptied]).update(
+            quantity_remaining=ZERO, cost_remaining=ZERO
+        )
+    if len(others) == 1:
+        [lot] = others
+        Lot.objects.filter(pk=lot.pk).update(
+            quantity_remaining=lot.quantity_remaining, cost_remaining=lot.cost_remaining
+        )
+    elif others:
+        Lot.objects.bulk_update(others, ["quantity_remaining", "cost_remaining"])
 
 
 def _lock(**lookups) -> list[Lot]:
     """Locks the matching lots in the one lock order and reads them at once."""
     _require_transaction()
-    return list(
-        Lot.objects.select_for_update(of=("self",))
-        .select_related("ingredient")
-        .filter(**lookups)
-        .fifo()
-    )
+    return list(Lot.objects.select_for_update(of=("self",)).filter(**lookups).fifo())
 
 
 def _require_transaction() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Protocol
 
 import pint
@@ -96,6 +96,7 @@ class HasConversionFacts(Protocol):
     grams_per_each: Decimal | None
 
 
+@lru_cache(maxsize=1024)
 def normalize_unit(text: str) -> str:
     """Returns the code of a unit as a baker writes it ("Tbsp." -> "tbsp")."""
     raw = re.sub(r"\s+", " ", str(text or "")).strip().rstrip(".")

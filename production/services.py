@@ -127,8 +127,17 @@ def _existing(model, obj, label: str):
     return found
 
 
-def _lock_event(event: Event) -> Event:
-    return Event.objects.select_for_update().get(pk=event.pk)
+def _lock_event(event) -> Event:
+    """Locks the event's row (given as an instance or a primary key)."""
+    pk = getattr(event, "pk", event)
+    found = (
+        Event.objects.select_for_update().filter(pk=pk).first()
+        if isinstance(pk, int)
+        else None
+    )
+    if found is None:
+        raise ValidationError({"event": [f"Unknown event “{pk}”."]})
+    return found
 
 
 @dataclass(frozen=True)
@@ -259,7 +268,7 @@ def record_production(
     recorded returns that record instead of recording twice.
     """
     batches = _whole_batches(batches)
-    event = _lock_event(_existing(Event, event, "event"))
+    event = _lock_event(event)
     recipe = _existing(Recipe, recipe, "recipe")
     if submission_key:
         done = ProductionRecord.objects.filter(submission_key=submission_key).first()

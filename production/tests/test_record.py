@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from events.models import FrozenPlannedCost
 from events.services import get_planned_cost
-from pantry.models import Lot, RecipeLine
+from pantry.models import RecipeLine, StockMovement
 from pantry.tests.factories import IngredientFactory, LotFactory, RecipeLineFactory
 from production.models import ProductionRecord
 from production.services import (
@@ -276,18 +276,22 @@ def test_record_production_query_count_does_not_grow_with_lots(bakery):
 def test_failure_after_some_lots_were_updated_leaves_everything_as_before(
     bakery, database_snapshot
 ):
+    # given a failure when the second ingredient's movements are written,
+    # after the first ingredient's lots were updated
     before = database_snapshot()
-    real_bulk_update = Lot.objects.bulk_update
+    real_bulk_create = StockMovement.objects.bulk_create
     calls = []
 
     def fail_on_second(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        return real_bulk_update(*args, **kwargs)
+        return real_bulk_create(*args, **kwargs)
 
     with (
-        mock.patch.object(Lot.objects, "bulk_update", side_effect=fail_on_second),
+        mock.patch.object(
+            StockMovement.objects, "bulk_create", side_effect=fail_on_second
+        ),
         pytest.raises(RuntimeError, match="disk full"),
     ):
         record_production(event=bakery["event"], recipe=bakery["cookies"], batches=2)

@@ -1,0 +1,355 @@
+"""Benchmarks with printed figures: `make bench` (SQLite, or PostgreSQL when
+DATABASE_URL is set). Builds synthetic data in a throwaway test database,
+never in the application's own.
+
+    dashboard: get_dashboard_summary and the dashboard page for 10, 100 and
+               1,000 active events (40 assignments each, 20 recipes of 10
+               ingredients)
+    record_production: a 12-ingredient recipe whose ingredients each spread
+               over 50 lots
+    import_data: 100,000 lots (time and peak memory of the command)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bakery.settings.base")
+os.environ.setdefault("BAKERY_TEST_DB", "bench")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth.models import User  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+D = Decimal
+ROWS: list[tuple] = []
+
+
+class QueryCounter:
+    """Counts the queries run on the connection (a page's too: the request
+    cycle empties connection.queries, a wrapper is not emptied)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def measure(label: str, scale: str, call, *, runs: int = 5, prepare=None) -> float:
+    """Median time of `runs` calls after a warm-up; `prepare` runs untimed
+    before each call."""
+    (prepare or (lambda: None))()
+    call()  # warm caches
+    counter = QueryCounter()
+    times = []
+    for run in range(runs):
+        (prepare or (lambda: None))()
+        if run == 0:
+            with connection.execute_wrapper(counter):
+                started = time.perf_counter()
+                call()
+        else:
+            started = time.perf_counter()
+            call()
+        times.append((time.perf_counter() - started) * 1000)
+    median = statistics.median(times)
+    ROWS.append((label, scale, f"{median:,.1f}", str(counter.count), ""))
+    return median
+
+
+def build_season(events: int):
+    """`events` events of 40 assignments over 10 packages and 20 recipes."""
+    from events.models import Assignment, Event, Package, PackageItem, Recipient
+    from pantry.models import Ingredient, Lot, Recipe, RecipeLine
+    from production.models import ProductionRecord
+
+    for model in (
+        ProductionRecord,
+        Assignment,
+        PackageItem,
+        Package,
+        Event,
+        Recipient,
+        RecipeLine,
+        Recipe,
+    ):
+        model.objects.all().delete()
+    if not Ingredient.objects.filter(slug__startswith="bench-").exists():
+        ingredients = Ingredient.objects.bulk_create(
+            Ingredient(name=f"Bench ingredient {i}", slug=f"bench-{i}", stock_unit="g")
+            for i in range(60)
+        )
+        Lot.objects.bulk_create(
+            Lot(
+                ingredient=ingredient,
+                purchased_on=datetime.date(2026, 10, day),
+                quantity_purchased=D(5000),
+                quantity_remaining=D(5000),
+                total_cost=D("12.50"),
+                cost_remaining=D("12.50"),
+            )
+            for ingredient in ingredients
+            for day in (1, 8, 15)
+        )
+    ingredients = list(
+        Ingredient.objects.filter(slug__startswith="bench-").order_by("pk")
+    )
+    recipes = Recipe.objects.bulk_create(
+        Recipe(
+            name=f"Recipe {i}",
+            slug=f"recipe-{i}",
+            yield_quantity=D(48),
+            yield_unit="cookies",
+        )
+        for i in range(20)
+    )
+    RecipeLine.objects.bulk_create(
+        RecipeLine(
+            recipe=recipe,
+            ingredient=ingredients[(r * 3 + k) % 60],
+            quantity=D(50 + k),
+            unit="g",
+            position=k,
+        )
+        for r, recipe in enumerate(recipes)
+        for k in range(10)
+    )
+    packages = Package.objects.bulk_create(
+        Package(name=f"Package {i}") for i in range(10)
+    )
+    PackageItem.objects.bulk_create(
+        PackageItem(package=package, recipe=recipes[(p * 2 + k) % 20], quantity=D(12))
+        for p, package in enumerate(packages)
+        for k in range(2)
+    )
+    recipients = Recipient.objects.bulk_create(
+        Recipient(name=f"Recipient {i}") for i in range(40)
+    )
+    today = datetime.date.today()
+    created = Event.objects.bulk_create(
+        Event(name=f"Event {i}", date=today + datetime.timedelta(days=1 + i % 60))
+        for i in range(events)
+    )
+    Assignment.objects.bulk_create(
+        Assignment(
+            event=event,
+            recipient=recipient,
+            package=packages[r % 10],
+            quantity=1 + r % 3,
+        )
+        for event in created
+        for r, recipient in enumerate(recipients)
+    )
+    # some batches recorded on every event (counts and costs only)
+    ProductionRecord.objects.bulk_create(
+        ProductionRecord(
+            event=event, recipe=recipes[k], batches=1, actual_cost=D("3.21")
+        )
+        for event in created
+        for k in range(3)
+    )
+
+
+def bench_dashboard(scales):
+    from production.services import get_dashboard_summary
+
+    client = Client()
+    user = User.objects.filter(
+        username="bench"
+    ).first() or User.objects.create_superuser("bench", password="bench-password")
+    client.force_login(user)
+    for events in scales:
+        build_season(events)
+        assert len(get_dashboard_summary()) == events
+        measure(
+            "get_dashboard_summary", f"{events} events", lambda: get_dashboard_summary()
+        )
+        measure(
+            "dashboard page (GET /)", f"{events} events", lambda: _ok(client.get("/"))
+        )
+
+
+def _ok(response):
+    assert response.status_code == 200, response.status_code
+    return response
+
+
+def bench_record_production():
+    from django.db import transaction
+
+    from events.models import Event
+    from pantry.models import Ingredient, Lot, Recipe, RecipeLine
+    from production.services import record_production
+
+    recipe = Recipe.objects.create(name="Twelve", slug="twelve", yield_quantity=D(10))
+    event = Event.objects.create(name="Record bench", date=datetime.date.today())
+    ingredients = []
+    for index in range(12):
+        ingredient = Ingredient.objects.create(
+            name=f"Spread {index}", slug=f"spread-{index}"
+        )
+        RecipeLine.objects.create(
+            recipe=recipe, ingredient=ingredient, quantity=D(50), unit="g"
+        )
+        ingredients.append(ingredient)
+
+    def fifty_lots_each(grams):
+        """Untimed: every ingredient in exactly 50 lots of `grams` each."""
+
+        def prepare():
+            Lot.objects.filter(
+                ingredient__in=ingredients, quantity_remaining__gt=0
+            ).update(quantity_remaining=0, cost_remaining=0)
+            Lot.objects.bulk_create(
+                Lot(
+                    ingredient=ingredient,
+                    purchased_on=datetime.date(2026, 1, 1)
+                    + datetime.timedelta(days=day),
+                    quantity_purchased=D(grams),
+                    quantity_remaining=D(grams),
+                    total_cost=D("0.37"),
+                    cost_remaining=D("0.37"),
+                )
+                for ingredient in ingredients
+                for day in range(50)
+            )
+
+        return prepare
+
+    def record():
+        with transaction.atomic():
+            return record_production(event=event, recipe=recipe, batches=1)
+
+    # the usual case: stock in 50 lots each, a batch takes the oldest two
+    # (30 g lots, 50 g a batch); then the worst: a batch takes all 50 each
+    for grams, label in ((30, "uses 2 lots each"), (1, "uses all 50 lots each")):
+        measure(
+            "record_production",
+            f"12 ingr. x 50 lots, {label}",
+            record,
+            prepare=fifty_lots_each(grams),
+        )
+        lines = recipe.production_records.order_by("-pk").first().lines.count()
+        ROWS[-1] = (*ROWS[-1][:4], f"{lines} lots consumed per record")
+
+
+def bench_import(count: int):
+    folder = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    with (folder / "ingredients.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["slug", "name", "stock_unit"])
+        writer.writerows([f"import-{i}", f"Imported {i}", "g"] for i in range(50))
+    with (folder / "lots.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["ingredient", "purchased_on", "quantity", "unit", "total_cost"]
+        )
+        start = datetime.date(2025, 1, 1)
+        writer.writerows(
+            [
+                f"import-{i % 50}",
+                (start + datetime.timedelta(days=i % 600)).isoformat(),
+                str(100 + i % 900),
+                ("g", "kg", "lb")[i % 3],
+                f"{1 + i % 50}.{i % 100:02d}",
+            ]
+            for i in range(count)
+        )
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{db['NAME']}"
+    else:
+        password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+        url = (
+            f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        )
+    connection.close()
+    started = time.perf_counter()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "import_data",
+            str(folder / "ingredients.csv"),
+            str(folder / "lots.csv"),
+        ],
+        cwd=BASE_DIR,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if result.returncode:
+        raise SystemExit(result.stderr[-2000:])
+    ROWS.append(
+        (
+            "import_data (subprocess)",
+            f"{count:,} lots",
+            f"{seconds * 1000:,.0f}",
+            "",
+            f"peak memory {peak_mb:,.0f} MB",
+        )
+    )
+    return seconds, peak_mb
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scales", default="10,100,1000")
+    parser.add_argument("--lots", type=int, default=100_000)
+    options = parser.parse_args()
+    scales = [int(s) for s in options.scales.split(",") if s]
+
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        bench_dashboard(scales)
+        bench_record_production()
+        if options.lots:
+            bench_import(options.lots)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+    print(
+        f"\nBenchmarks on {connection.vendor}, {platform.python_implementation()} "
+        f"{platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}, "
+        f"{datetime.date.today()}"
+    )
+    print("median of 5 runs after a warm-up; queries of one run\n")
+    widths = [26, 38, 10, 8]
+    header = ("operation", "scale", "median ms", "queries", "")
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=False)))
+    print("-" * 100)
+    for row in ROWS:
+        print(
+            "  ".join(
+                str(cell).ljust(w) for cell, w in zip(row, [*widths, 0], strict=False)
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
