@@ -97,12 +97,14 @@ class Requirement:
     problem: str = ""
 
 
-def get_recipe_requirements(*, recipe: Recipe, batches: Decimal) -> list[Requirement]:
+def get_recipe_requirements(
+    *, recipe: Recipe, batches: Decimal, lines: Iterable[RecipeLine] | None = None
+) -> list[Requirement]:
     """What `batches` of the recipe need, one entry per ingredient (lines of the
     same ingredient added up), in recipe line order. Uses `recipe.lines` as
     prefetched with their ingredients when it is."""
     totals: dict[int, Requirement] = {}
-    for line in recipe.lines.all():
+    for line in recipe.lines.all() if lines is None else lines:
         current = totals.get(line.ingredient_id)
         if current is not None and current.quantity is None:
             continue
@@ -195,12 +197,18 @@ def estimate_recipe_costs(
     """Estimates for several (recipe, batches) pairs, in their order, in a
     constant number of queries. Each pair is its own dry run over the same
     stock: estimates do not take from each other."""
-    recipes = recipes_with_lines().filter(pk__in={recipe.pk for recipe, _ in orders})
-    by_id = {recipe.pk: recipe for recipe in recipes}
+    by_id = {recipe.pk: recipe for recipe, _ in orders}
+    lines: dict[int, list[RecipeLine]] = {pk: [] for pk in by_id}
+    for line in RecipeLine.objects.filter(recipe_id__in=by_id).select_related(
+        "ingredient"
+    ):
+        lines[line.recipe_id].append(line)
     # Identical (recipe, batches) pairs share one dry run: the stock is the same.
     distinct = {(recipe.pk, to_decimal(batches)) for recipe, batches in orders}
     requirements = {
-        key: get_recipe_requirements(recipe=by_id[key[0]], batches=key[1])
+        key: get_recipe_requirements(
+            recipe=by_id[key[0]], batches=key[1], lines=lines[key[0]]
+        )
         for key in distinct
     }
     ingredient_ids = {r.ingredient.pk for reqs in requirements.values() for r in reqs}

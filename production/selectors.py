@@ -280,18 +280,34 @@ def get_progress_by_event(*, events: Iterable[Event]) -> dict[int, EventProgress
     """Progress of events annotated by `events_with_package_counts`."""
     events = list(events)
     planned = get_planned_cost_by_event(events=events)
-    produced = get_production_totals(event_ids=[event.pk for event in events])
-    return {event.pk: _progress(event, planned[event.pk], produced) for event in events}
+    produced: dict[int, dict[int, Produced]] = defaultdict(dict)
+    for (event_id, recipe_id), made in get_production_totals(
+        event_ids=[event.pk for event in events]
+    ).items():
+        produced[event_id][recipe_id] = made
+    # recipes baked for an event that does not plan them, fetched at once
+    unplanned = {
+        recipe_id
+        for event in events
+        for recipe_id in produced[event.pk]
+        if planned[event.pk].for_recipe(recipe_id) is None
+    }
+    recipes = Recipe.objects.in_bulk(unplanned) if unplanned else {}
+    return {
+        event.pk: _progress(event, planned[event.pk], produced[event.pk], recipes)
+        for event in events
+    }
 
 
 def _progress(
-    event: Event, planned: EventPlannedCost, produced: dict[tuple[int, int], Produced]
+    event: Event,
+    planned: EventPlannedCost,
+    produced: dict[int, Produced],
+    recipes_by_id: dict[int, Recipe],
 ) -> EventProgress:
     recipes = []
-    planned_ids = set()
     for line in planned.recipes:
-        planned_ids.add(line.recipe.pk)
-        made = produced.get((event.pk, line.recipe.pk), Produced(0, ZERO))
+        made = produced.get(line.recipe.pk, Produced(0, ZERO))
         recipes.append(
             RecipeProgress(
                 recipe=line.recipe,
@@ -301,17 +317,12 @@ def _progress(
                 planned_cost=line.planned_cost,
             )
         )
-    unplanned = [
-        (recipe_id, made)
-        for (event_id, recipe_id), made in produced.items()
-        if event_id == event.pk and recipe_id not in planned_ids
-    ]
-    if unplanned:
-        names = Recipe.objects.in_bulk([recipe_id for recipe_id, _ in unplanned])
-        for recipe_id, made in unplanned:
+    planned_ids = {line.recipe.pk for line in planned.recipes}
+    for recipe_id, made in produced.items():
+        if recipe_id not in planned_ids:
             recipes.append(
                 RecipeProgress(
-                    recipe=names[recipe_id],
+                    recipe=recipes_by_id[recipe_id],
                     batches_required=0,
                     batches_produced=made.batches,
                     actual_cost=made.actual_cost,
