@@ -1,5 +1,7 @@
 """Pieces shared by the apps' admin classes."""
 
+from django.contrib import admin
+
 
 class SharedChoicesInlineMixin:
     """Evaluates each foreign key's choices once per formset, not once per row,
@@ -14,3 +16,19 @@ class SharedChoicesInlineMixin:
             if field is not None:
                 field.choices = list(field.choices)
         return formset
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """History shown beside its object: never added, changed or deleted here."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -6,7 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from bakery.admin import SharedChoicesInlineMixin
+from bakery.admin import ReadOnlyInline, SharedChoicesInlineMixin
 from bakery.numbers import format_money
 from pantry import services, units
 from pantry.forms import IngredientForm, LotAdjustmentForm, LotPurchaseForm
@@ -102,20 +102,11 @@ class ProductAdmin(admin.ModelAdmin):
         return f"{size} {product.package_unit} {product.package_type}"
 
 
-class StockMovementInline(admin.TabularInline):
+class StockMovementInline(ReadOnlyInline):
     model = StockMovement
     fk_name = "lot"
-    extra = 0
-    can_delete = False
     fields = ["created_at", "kind", "quantity", "cost", "note", "created_by"]
-    readonly_fields = fields
     ordering = ["created_at", "pk"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return (

@@ -8,7 +8,7 @@ FIFO order is the lock order.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -140,31 +140,75 @@ def consume_fifo(
             f"Lots given to consume {ingredient} belong to another ingredient."
         )
 
+    if dry_run:
+        return _allocation(ingredient, amount, lots)
+    [result] = consume_fifo_many(
+        needs=[(ingredient, amount)], lots={ingredient.pk: lots}, note=note, user=user
+    )
+    return result
+
+
+def consume_fifo_many(
+    *,
+    needs: Sequence[tuple[Ingredient, Decimal]],
+    lots: Mapping[int, Sequence[Lot]] | None = None,
+    note: str = "",
+    user=None,
+) -> list[FifoResult]:
+    """Consumes several ingredients at once, each oldest lot first, for a
+    production: `needs` are (ingredient, quantity in its stock unit), each
+    ingredient once. Every shortage is raised together, in one
+    InsufficientStock, before anything is written; the writes for all of
+    them take the same few queries however many lots they touch. Runs in the
+    caller's transaction, with the lots locked by `lock_lots` (or locks them).
+    """
+    _require_transaction()
+    ingredients = [ingredient for ingredient, _ in needs]
+    if len({ingredient.pk for ingredient in ingredients}) != len(ingredients):
+        raise ValueError("Give each ingredient once: add up its quantities first.")
+    if lots is None:
+        lots = lock_lots(ingredients=ingredients)
+    results = [
+        _allocation(ingredient, quantize_quantity(quantity), lots[ingredient.pk])
+        for ingredient, quantity in needs
+    ]
+    shortages = [result.shortage for result in results if not result.satisfied]
+    if shortages:
+        raise InsufficientStock(shortages)
+    movements = iter(
+        _write_movements(
+            [
+                (line.lot, -line.quantity, -line.cost)
+                for result in results
+                for line in result.lines
+            ],
+            kind=MovementKind.CONSUMPTION,
+            note=note,
+            user=user,
+        )
+    )
+    return [
+        replace(
+            result,
+            lines=tuple(
+                replace(line, movement=next(movements)) for line in result.lines
+            ),
+        )
+        for result in results
+    ]
+
+
+def _allocation(
+    ingredient: Ingredient, amount: Decimal, lots: Sequence[Lot]
+) -> FifoResult:
     lines, shortfall = allocate_fifo(lots, amount)
-    result = FifoResult(
+    return FifoResult(
         ingredient=ingredient,
         quantity=amount,
         unit=ingredient.stock_unit,
         lines=tuple(lines),
         total_cost=sum((line.cost for line in lines), ZERO),
         shortfall=shortfall,
-    )
-    if dry_run:
-        return result
-    if not result.satisfied:
-        raise InsufficientStock([result.shortage])
-    movements = _write_movements(
-        [(line.lot, -line.quantity, -line.cost) for line in lines],
-        kind=MovementKind.CONSUMPTION,
-        note=note,
-        user=user,
-    )
-    return replace(
-        result,
-        lines=tuple(
-            replace(line, movement=movement)
-            for line, movement in zip(lines, movements, strict=True)
-        ),
     )
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from bakery.admin import ReadOnlyInline
 from bakery.numbers import format_money
 from events.admin import AssignmentAdmin
 from events.models import Assignment, AssignmentStatus
@@ -25,18 +26,9 @@ def _apply_to_each(modeladmin, request, queryset, change, done_message):
         modeladmin.message_user(request, done_message(done), messages.SUCCESS)
 
 
-class ConsumptionLineInline(admin.TabularInline):
+class ConsumptionLineInline(ReadOnlyInline):
     model = ConsumptionLine
-    extra = 0
-    can_delete = False
     fields = ["ingredient", "lot", "quantity", "cost"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return (

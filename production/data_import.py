@@ -388,7 +388,7 @@ class Plan:
     updates: list[tuple[Any, dict[str, Any]]] = field(default_factory=list)
     replaced_lines: list[tuple[Any, list[dict]]] = field(default_factory=list)
     replaced_items: list[tuple[Any, list[dict]]] = field(default_factory=list)
-    purchases: list[tuple[dict[str, Any]]] = field(default_factory=list)
+    purchases: list[dict[str, Any]] = field(default_factory=list)
     created_missing: list[str] = field(default_factory=list)
 
 
@@ -980,10 +980,20 @@ class Planner:
                 for line in lines
             ]
             if current != wanted:
-                self.plan.replaced_lines.append((existing, lines))
-                if len(self.plan.updates) == before:
-                    self.plan.counts.unchanged["recipes"] -= 1
-                    self.plan.counts.updated["recipes"] += 1
+                self.replace_children("recipes", existing, lines, before=before)
+
+    def replace_children(self, section: str, obj, children: list[dict], *, before: int):
+        """Plans new lines (items) for an existing recipe (package); it counts as
+        updated, unless its own fields made it so already."""
+        replaced = (
+            self.plan.replaced_lines
+            if section == "recipes"
+            else (self.plan.replaced_items)
+        )
+        replaced.append((obj, children))
+        if len(self.plan.updates) == before:
+            self.plan.counts.unchanged[section] -= 1
+            self.plan.counts.updated[section] += 1
 
     def recipe_lines(self, row: Row) -> list[dict] | None:
         raw_lines = row.data.get("lines") or []
@@ -1130,10 +1140,7 @@ class Planner:
                 for item in items
             )
             if current != wanted:
-                self.plan.replaced_items.append((existing, items))
-                if len(self.plan.updates) == before:
-                    self.plan.counts.unchanged["packages"] -= 1
-                    self.plan.counts.updated["packages"] += 1
+                self.replace_children("packages", existing, items, before=before)
 
     def package_items(self, row: Row) -> list[dict] | None:
         raw_items = row.data.get("items") or []

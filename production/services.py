@@ -25,7 +25,12 @@ from pantry.selectors import (
     lots_in_stock_by_ingredient,
     recipes_with_lines,
 )
-from pantry.services import FifoResult, consume_fifo, lock_lots, return_consumption
+from pantry.services import (
+    FifoResult,
+    consume_fifo,
+    consume_fifo_many,
+    return_consumption,
+)
 from pantry.units import format_number
 from production.models import ConsumptionLine, ProductionRecord
 from production.selectors import (
@@ -279,20 +284,6 @@ def record_production(
         raise ValidationError(list(problems))
 
     freeze_planned_cost(event=event, recipe=recipe)
-    locked = lock_lots(ingredients=[r.ingredient for r in requirements])
-    shortages = []
-    for requirement in requirements:
-        check = consume_fifo(
-            ingredient=requirement.ingredient,
-            quantity=requirement.quantity,
-            dry_run=True,
-            lots=locked[requirement.ingredient.pk],
-        )
-        if not check.satisfied:
-            shortages.append(check.shortage)
-    if shortages:
-        raise InsufficientStock(shortages)
-
     record = ProductionRecord.objects.create(
         event=event,
         recipe=recipe,
@@ -301,27 +292,26 @@ def record_production(
         produced_by=user if getattr(user, "is_authenticated", False) else None,
         submission_key=submission_key or None,
     )
-    note = f"consumed by {record}"
-    lines = []
-    for requirement in requirements:
-        result = consume_fifo(
-            ingredient=requirement.ingredient,
-            quantity=requirement.quantity,
-            lots=locked[requirement.ingredient.pk],
-            note=note,
-            user=user,
+    # Locks the lots of every ingredient at once, in the one lock order; a
+    # shortage raises before any stock moves, and the transaction takes the
+    # kept cost and the record back with it.
+    results = consume_fifo_many(
+        needs=[(r.ingredient, r.quantity) for r in requirements],
+        note=f"consumed by {record}",
+        user=user,
+    )
+    lines = [
+        ConsumptionLine(
+            record=record,
+            ingredient=result.ingredient,
+            lot=line.lot,
+            movement=line.movement,
+            quantity=line.quantity,
+            cost=line.cost,
         )
-        lines.extend(
-            ConsumptionLine(
-                record=record,
-                ingredient=requirement.ingredient,
-                lot=line.lot,
-                movement=line.movement,
-                quantity=line.quantity,
-                cost=line.cost,
-            )
-            for line in result.lines
-        )
+        for result in results
+        for line in result.lines
+    ]
     ConsumptionLine.objects.bulk_create(lines)
     record.actual_cost = sum((line.cost for line in lines), ZERO)
     record.save(update_fields=["actual_cost"])

@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -97,10 +98,12 @@ def test_all_delivered_makes_the_event_complete(bakery):
 
 
 def test_dashboard_lists_events_by_date_and_hides_complete_ones(bakery):
-    empty = EventFactory(name="Cookie swap", date=bakery["event"].date.replace(day=1))
+    bakery["event"].date = datetime.date(2026, 12, 19)
+    bakery["event"].save()
+    empty = EventFactory(name="Cookie swap", date=datetime.date(2026, 12, 12))
     record_production(event=bakery["event"], recipe=bakery["cookies"], batches=3)
     done = AssignmentFactory(package=bakery["tins"][0].package)
-    done.event.date = bakery["event"].date.replace(year=2027)
+    done.event.date = datetime.date(2027, 1, 10)
     done.event.save()
     record_production(event=done.event, recipe=bakery["cookies"], batches=1)
     update_package_status(assignment=done, status="assembled")

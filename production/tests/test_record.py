@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 
 from events.models import FrozenPlannedCost
 from events.services import get_planned_cost
-from pantry.models import RecipeLine, StockMovement
+from pantry.models import RecipeLine
 from pantry.tests.factories import IngredientFactory, LotFactory, RecipeLineFactory
-from production.models import ProductionRecord
+from production.models import ConsumptionLine, ProductionRecord
 from production.services import (
     InsufficientStock,
     preview_production,
@@ -273,30 +273,22 @@ def test_record_production_query_count_does_not_grow_with_lots(bakery):
     assert len(large) == len(small)
 
 
-def test_failure_after_some_lots_were_updated_leaves_everything_as_before(
+def test_failure_after_the_lots_were_updated_leaves_everything_as_before(
     bakery, database_snapshot
 ):
-    # given a failure when the second ingredient's movements are written,
-    # after the first ingredient's lots were updated
+    # given a failure once lots and movements are written, before the lines
     before = database_snapshot()
-    real_bulk_create = StockMovement.objects.bulk_create
-    calls = []
-
-    def fail_on_second(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("disk full")
-        return real_bulk_create(*args, **kwargs)
 
     with (
         mock.patch.object(
-            StockMovement.objects, "bulk_create", side_effect=fail_on_second
+            ConsumptionLine.objects,
+            "bulk_create",
+            side_effect=RuntimeError("disk full"),
         ),
         pytest.raises(RuntimeError, match="disk full"),
     ):
-        record_production(event=bakery["event"], recipe=bakery["cookies"], batches=2)
+        record_production(event=bakery["event"], recipe=bakery["cookies"], batches=5)
 
-    assert len(calls) == 2
     assert database_snapshot() == before
 
 
