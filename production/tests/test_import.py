@@ -24,7 +24,7 @@ from pantry.models import (
     StockMovement,
 )
 from pantry.tests.factories import FlourFactory
-from production.data_import import ImportFailed, import_files
+from production.exchange import ImportFailed, import_files
 from production.models import ConsumptionLine, ProductionRecord
 
 pytestmark = pytest.mark.django_db

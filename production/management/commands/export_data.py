@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from production.data_export import export_csv, export_json
+from production.exchange.export import export_csv, export_json
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from production.data_import import ImportFailed, import_files
+from production.exchange import ImportFailed, import_files
 
 
 class Command(BaseCommand):

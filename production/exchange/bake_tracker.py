@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from production.data_import import DataSet, ImportFailed, Problem, Row, _load_json
+from production.exchange.rows import DataSet, ImportFailed, Problem, Row, load_json
 
 MODELLED = {
     "ingredients",
@@ -37,7 +37,7 @@ HEADER = {
 
 
 def read(path: Path, dataset: DataSet) -> None:
-    data = _load_json(path)
+    data = load_json(path)
     version = str(data.get("version", ""))
     name = path.name
     for section, rows in data.items():

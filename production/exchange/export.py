@@ -16,7 +16,7 @@ from pathlib import Path
 
 from events.models import Assignment, Event, Package, Recipient
 from pantry.models import Ingredient, Lot, Product, Recipe
-from production.data_import import FORMULA_STARTS
+from production.exchange.rows import FORMULA_STARTS
 
 
 def _plain(value):
