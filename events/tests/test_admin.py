@@ -1,10 +1,9 @@
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from bakery.testing import queries_for
 from events.models import Assignment, Package, Recipient
 from events.services import freeze_planned_cost
 from events.tests.factories import (
@@ -17,14 +16,6 @@ from events.tests.factories import (
 from pantry.tests.factories import LotFactory, RecipeFactory, RecipeLineFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def queries_for(client, url):
-    client.get(url)  # the first request of a session fills caches
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(captured)
 
 
 def make_event(assignments):

@@ -3,10 +3,9 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from bakery.testing import queries_for
 from pantry.models import (
     Ingredient,
     Lot,
@@ -40,14 +39,6 @@ def make_rows(count):
         LotFactory(ingredient=ingredient)
         consume_fifo(ingredient=ingredient, quantity=D(10))
         RecipeLineFactory(ingredient=ingredient)
-
-
-def queries_for(client, url):
-    client.get(url)  # the first request of a session fills caches
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(captured)
 
 
 CHANGELISTS = ["ingredient", "product", "lot", "stockmovement", "recipe"]

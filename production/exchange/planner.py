@@ -298,12 +298,8 @@ class Planner:
                 )
                 continue
             key = values["slug"].lower()
-            if key in seen:
-                self.problem(
-                    row, FieldError("slug", values["slug"], f"repeats {seen[key]}")
-                )
+            if self.repeated(row, seen, key, "slug", values["slug"]):
                 continue
-            seen[key] = row.source
             existing = self.ingredients.by_slug.get(key)
             if isinstance(existing, Pending):
                 existing = None
@@ -346,6 +342,14 @@ class Planner:
                 )
                 continue
             self.update_or_keep("ingredients", existing, values)
+
+    def repeated(self, row: Row, seen: dict, key, field_name: str, value) -> bool:
+        """Whether an earlier row has the same natural key (then reported)."""
+        if key in seen:
+            self.problem(row, FieldError(field_name, value, f"repeats {seen[key]}"))
+            return True
+        seen[key] = row.source
+        return False
 
     def known_but_refused(self, row: Row) -> None:
         """Keeps a refused ingredient findable, so that the rows naming it add
@@ -427,12 +431,8 @@ class Planner:
                 values["package_quantity"],
                 values["package_unit"],
             )
-            if key in seen:
-                self.problem(
-                    row, FieldError("name", values["name"], f"repeats {seen[key]}")
-                )
+            if self.repeated(row, seen, key, "name", values["name"]):
                 continue
-            seen[key] = row.source
             existing = self.products.get(key)
             if existing is None:
                 pending = Pending(
@@ -687,12 +687,8 @@ class Planner:
                 self.problem(row, error)
                 continue
             key = values["slug"].lower()
-            if key in seen:
-                self.problem(
-                    row, FieldError("slug", values["slug"], f"repeats {seen[key]}")
-                )
+            if self.repeated(row, seen, key, "slug", values["slug"]):
                 continue
-            seen[key] = row.source
             lines = self.recipe_lines(row)
             existing = self.recipes.get(key)
             if lines is None:
@@ -834,12 +830,8 @@ class Planner:
                 self.problem(row, error)
                 continue
             key = key_of(values)
-            if key in seen:
-                self.problem(
-                    row, FieldError("name", values["name"], f"repeats {seen[key]}")
-                )
+            if self.repeated(row, seen, key, "name", values["name"]):
                 continue
-            seen[key] = row.source
             existing = index.get(key)
             if existing is None:
                 pending = Pending(model, values, row.source)

@@ -3,11 +3,10 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from bakery.testing import queries_for
 from events.models import Assignment
 from events.tests.factories import (
     AssignmentFactory,
@@ -144,14 +143,6 @@ def make_events(count):
         record = record_production(event=event, recipe=recipes[0], batches=1)
         events.append((event, record))
     return events
-
-
-def queries_for(client, url):
-    client.get(url)
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(captured)
 
 
 @pytest.mark.parametrize("page", ["dashboard", "events", "history", "pantry"])
