@@ -9,13 +9,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from bakery.numbers import ZERO, quantize_money
 from events.models import Assignment, AssignmentStatus, Event, PackageItem, Recipient
 from events.selectors import EventPlannedCost, get_planned_cost_by_event
 from pantry.models import Recipe
-from production.models import ProductionRecord
+from production.models import ConsumptionLine, ProductionRecord
 
 
 @dataclass(frozen=True)
@@ -440,7 +440,10 @@ def get_package_costs(
 
 
 def production_history() -> QuerySet[ProductionRecord]:
-    """Records, newest first, with what a listing shows of them."""
+    """Records, newest first, with the lots each one used."""
+    lines = ConsumptionLine.objects.select_related("lot", "ingredient").order_by(
+        "ingredient__name", "lot__purchased_on", "lot_id"
+    )
     return ProductionRecord.objects.select_related(
         "event", "recipe", "produced_by", "reversed_by"
-    ).annotate(line_count=Count("lines"))
+    ).prefetch_related(Prefetch("lines", queryset=lines))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,12 +22,12 @@ from django_tables2 import RequestConfig
 from bakery.numbers import format_money
 from events.models import Assignment, Event
 from events.selectors import get_remaining_ingredient_needs, get_shopping_list
-from pantry.models import Ingredient, Lot, Recipe
-from pantry.selectors import get_pantry_totals, ingredients_with_stock
+from pantry.models import Recipe
+from pantry.selectors import get_pantry_totals, ingredient_categories, pantry_stock
 from production import services
 from production.filters import HistoryFilter
 from production.forms import RecordForm, ReverseForm, StatusForm
-from production.models import ConsumptionLine, ProductionRecord
+from production.models import ProductionRecord
 from production.selectors import (
     events_with_package_counts,
     get_package_costs,
@@ -75,7 +75,6 @@ def _event_page(
     panel: dict | None = None,
     refusals: dict[int, str] | None = None,
     partial: str | None = None,
-    status: int = 200,
 ) -> HttpResponse:
     """Renders the event page, or one of its partials for htmx."""
     event = events_with_package_counts().get(pk=event.pk)
@@ -114,7 +113,7 @@ def _event_page(
     template = "production/event.html"
     if partial and request.htmx:
         template = f"{template}#{partial}"
-    return render(request, template, context, status=status)
+    return render(request, template, context)
 
 
 def _percent_of(value, largest) -> int:
@@ -242,15 +241,7 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
-    records = production_history().prefetch_related(
-        Prefetch(
-            "lines",
-            queryset=ConsumptionLine.objects.select_related(
-                "lot", "ingredient"
-            ).order_by("ingredient__name", "lot__purchased_on", "lot_id"),
-        )
-    )
-    filters = HistoryFilter(request.GET or None, queryset=records)
+    filters = HistoryFilter(request.GET or None, queryset=production_history())
     table = HistoryTable(filters.qs, order_by="-produced_at")
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
     return render(
@@ -300,27 +291,11 @@ def pantry(request: HttpRequest) -> HttpResponse:
     """Stock on hand per ingredient with its lots, and what planned events need."""
     query = request.GET.get("q", "").strip()
     category = request.GET.get("category", "")
-    ingredients = ingredients_with_stock().prefetch_related(
-        Prefetch(
-            "lots", queryset=Lot.objects.in_stock().fifo(), to_attr="lots_in_stock_list"
-        )
-    )
-    if query:
-        ingredients = ingredients.filter(
-            Q(name__icontains=query) | Q(category__icontains=query)
-        )
-    if category:
-        ingredients = ingredients.filter(category=category)
+    ingredients = pantry_stock(query=query, category=category)
     upcoming = Event.objects.filter(date__gte=timezone.localdate())
     needs = get_remaining_ingredient_needs(events=upcoming)
-    table = PantryTable(ingredients.order_by("name"), needs=needs.quantities)
+    table = PantryTable(ingredients, needs=needs.quantities)
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
-    categories = (
-        Ingredient.objects.exclude(category="")
-        .order_by("category")
-        .values_list("category", flat=True)
-        .distinct()
-    )
     return render(
         request,
         "production/pantry.html",
@@ -328,7 +303,7 @@ def pantry(request: HttpRequest) -> HttpResponse:
             "table": table,
             "query": query,
             "category": category,
-            "categories": categories,
+            "categories": ingredient_categories(),
             "problems": needs.problems,
             "totals": get_pantry_totals(),
         },
