@@ -83,6 +83,7 @@ def _event_page(
     RequestConfig(request, paginate=False).configure(recipes)
     costs = get_package_costs(event=event, progress=progress)
     packages = PackageTable(list(costs.assignments), prefix="packages-")
+    RequestConfig(request, paginate=False).configure(packages)
     largest = max(
         [r.actual_cost for r in progress.recipes]
         + [r.planned_cost or 0 for r in progress.recipes]
