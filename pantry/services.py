@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from bakery.numbers import ZERO, quantize_money, quantize_quantity, to_decimal
+from bakery.users import acting_user
 from pantry.exceptions import InsufficientStock, Shortage, TransactionRequired
 from pantry.models import Ingredient, Lot, MovementKind, Product, StockMovement
 from pantry.units import format_quantity
@@ -445,7 +446,7 @@ def _write_movements(
                 quantity=quantize_quantity(quantity),
                 cost=quantize_money(cost),
                 note=note[:500],
-                created_by=user if getattr(user, "is_authenticated", False) else None,
+                created_by=acting_user(user),
                 reverses=reverses[index] if reverses else None,
             )
         )

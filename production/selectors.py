@@ -15,6 +15,7 @@ from bakery.numbers import ZERO, quantize_money
 from events.models import Assignment, AssignmentStatus, Event, PackageItem, Recipient
 from events.selectors import EventPlannedCost, get_planned_cost_by_event
 from pantry.models import Recipe
+from pantry.units import format_number
 from production.models import ConsumptionLine, ProductionRecord
 
 
@@ -92,8 +93,6 @@ class MissingRecipe:
         return self.units_needed - self.units_available
 
     def __str__(self) -> str:
-        from pantry.units import format_number
-
         unit = self.recipe.yield_unit or "units"
         if not self.recipe.yield_quantity:
             return f"Set a yield for {self.recipe.name} to count what its batches make."

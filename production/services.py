@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bakery.numbers import ZERO
+from bakery.users import acting_user
 from events.models import Assignment, AssignmentStatus, Event
 from events.selectors import get_recipe_needs
 from events.services import freeze_planned_cost
@@ -123,10 +124,10 @@ def _whole_batches(batches) -> int:
     return int(value)
 
 
-def _existing(model, obj, label: str):
+def _existing(queryset, obj, label: str):
     """The saved object for `obj` (an instance or a primary key), or an error."""
     pk = getattr(obj, "pk", obj)
-    found = model.objects.filter(pk=pk).first() if isinstance(pk, int) else None
+    found = queryset.filter(pk=pk).first() if isinstance(pk, int) else None
     if found is None:
         raise ValidationError({label: [f"Unknown {label} “{pk}”."]})
     return found
@@ -134,15 +135,7 @@ def _existing(model, obj, label: str):
 
 def _lock_event(event) -> Event:
     """Locks the event's row (given as an instance or a primary key)."""
-    pk = getattr(event, "pk", event)
-    found = (
-        Event.objects.select_for_update().filter(pk=pk).first()
-        if isinstance(pk, int)
-        else None
-    )
-    if found is None:
-        raise ValidationError({"event": [f"Unknown event “{pk}”."]})
-    return found
+    return _existing(Event.objects.select_for_update(), event, "event")
 
 
 @dataclass(frozen=True)
@@ -207,8 +200,8 @@ def preview_production(*, event: Event, recipe: Recipe, batches) -> ProductionPr
     """A dry run of `record_production`: the lots it would use and their cost,
     shortages, and how it stands against the plan. Writes nothing."""
     batches = _whole_batches(batches)
-    event = _existing(Event, event, "event")
-    recipe = _existing(Recipe, recipe, "recipe")
+    event = _existing(Event.objects, event, "event")
+    recipe = _existing(Recipe.objects, recipe, "recipe")
     requirements, problems = _requirements(recipe, batches)
     lots = lots_in_stock_by_ingredient(
         ingredient_ids=[r.ingredient.pk for r in requirements]
@@ -274,7 +267,7 @@ def record_production(
     """
     batches = _whole_batches(batches)
     event = _lock_event(event)
-    recipe = _existing(Recipe, recipe, "recipe")
+    recipe = _existing(Recipe.objects, recipe, "recipe")
     if submission_key:
         done = ProductionRecord.objects.filter(submission_key=submission_key).first()
         if done is not None:
@@ -289,7 +282,7 @@ def record_production(
         recipe=recipe,
         batches=batches,
         notes=notes,
-        produced_by=user if getattr(user, "is_authenticated", False) else None,
+        produced_by=acting_user(user),
         submission_key=submission_key or None,
     )
     # Locks the lots of every ingredient at once, in the one lock order; a
@@ -325,7 +318,7 @@ def reverse_production(
     """Puts every lot the record used back, quantity and cost exactly, and
     keeps the record as reversed. Refused when assembled or delivered
     packages rely on the units it made."""
-    record = _existing(ProductionRecord, record, "record")
+    record = _existing(ProductionRecord.objects, record, "record")
     event = _lock_event(record.event)
     record = ProductionRecord.objects.select_related("recipe").get(pk=record.pk)
     if record.is_reversed:
@@ -349,7 +342,7 @@ def reverse_production(
         user=user,
     )
     record.reversed_at = timezone.now()
-    record.reversed_by = user if getattr(user, "is_authenticated", False) else None
+    record.reversed_by = acting_user(user)
     record.reversal_reason = reason
     record.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
     return record
@@ -379,7 +372,7 @@ def update_package_status(
                 ]
             }
         )
-    assignment = _existing(Assignment, assignment, "assignment")
+    assignment = _existing(Assignment.objects, assignment, "assignment")
     _lock_event(assignment.event)
     assignment = Assignment.objects.select_related("event", "recipient", "package").get(
         pk=assignment.pk
@@ -399,9 +392,7 @@ def update_package_status(
     if note:
         assignment.delivery_note = note
     assignment.status = status
-    assignment.status_changed_by = (
-        user if getattr(user, "is_authenticated", False) else None
-    )
+    assignment.status_changed_by = acting_user(user)
     assignment.save(
         update_fields=[
             "status",
