@@ -1,10 +1,8 @@
 import csv
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from events.models import (
@@ -30,13 +28,6 @@ from production.models import ConsumptionLine, ProductionRecord
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-BAKE_TRACKER = Path(settings.BASE_DIR).parent / "shared" / "data" / "bake-tracker"
-CATALOGS = [
-    "ingredients_catalog",
-    "food_products_catalog",
-    "recipes_catalog",
-    "sample_data_min",
-]
 
 OURS = {
     "format": "bakery",
@@ -365,65 +356,6 @@ def test_csv_export_neutralises_formulas_and_import_restores_them(tmp_path):
     import_files([folder / "recipients.csv"])
     assert Recipient.objects.get(name="+Bob").household == "@home"
     assert Recipient.objects.get(name="Aunt Martha").notes.startswith("=HYPERLINK")
-
-
-def test_bake_tracker_files_import_in_order_and_again_with_no_change():
-    paths = {name: BAKE_TRACKER / f"{name}.json" for name in CATALOGS}
-
-    import_files([paths["ingredients_catalog"]])
-    import_files([paths["food_products_catalog"]])
-    import_files([paths["recipes_catalog"]], create_missing=True)
-    import_files([paths["sample_data_min"]], create_missing=True)
-    after_first = counts()
-    for name in CATALOGS:
-        result = import_files([paths[name]])
-        assert sum(result.plan.counts.created.values()) == 0, name
-        assert sum(result.plan.counts.updated.values()) == 0, name
-
-    assert counts() == after_first
-    flour = Ingredient.objects.get(slug="flour_all_purpose")
-    assert flour.density_g_per_ml == D("0.529633")
-    assert not flour.needs_review
-    chocolate_chip = Recipe.objects.get(slug="chocolate-chip-cookies")
-    assert (chocolate_chip.yield_quantity, chocolate_chip.yield_unit) == (48, "cookies")
-    review = set(
-        Ingredient.objects.filter(needs_review=True).values_list("slug", flat=True)
-    )
-    assert {"almonds_sliced", "pecans_chopped", "eggs_large", "cocoa_powder"} <= review
-    assert Event.objects.filter(name="Holiday Bake Sale 2025").exists()
-    # "Almonds, whole" matches the catalog's "Almonds" through its description
-    almonds_line = RecipeLine.objects.filter(ingredient__slug="almonds")
-    assert almonds_line.exists()
-
-
-def test_bake_tracker_unknown_references_are_all_reported_with_suggestions():
-    import_files([BAKE_TRACKER / "ingredients_catalog.json"])
-    before = counts()
-
-    with pytest.raises(ImportFailed) as raised:
-        import_files([BAKE_TRACKER / "recipes_catalog.json"])
-
-    unknown = {problem.value: problem.reason for problem in raised.value.problems}
-    assert set(unknown) == {
-        "All-purpose wheat flour",
-        "Almonds, slivered",
-        "Almond flour",
-        "Pecans, halves",
-        "Pecans, chopped",
-        "Almonds, sliced",
-    }
-    assert "Closest: Flour, almond" in unknown["Almond flour"]
-    assert "Use --create-missing" in unknown["Almonds, sliced"]
-    assert counts() == before
-
-
-def test_bake_tracker_repeated_slugs_are_merged():
-    result = import_files([BAKE_TRACKER / "ingredients_catalog.json"])
-
-    assert any("repeats the slug" in note for note in result.dataset.notes)
-    poppy = Ingredient.objects.get(slug="poppy_seeds")
-    assert poppy.category == "Nuts & Seeds"  # the first row wins
-    assert poppy.density_g_per_ml is not None  # filled from the repeat
 
 
 def test_bake_tracker_4x_purchases_people_packages_and_skipped_sections(tmp_path):
