@@ -1,5 +1,8 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 
 from bakery.admin import SharedChoicesInlineMixin
@@ -14,6 +17,12 @@ from events.models import (
     Recipient,
 )
 from events.selectors import get_planned_cost
+from events.services import (
+    ensure_package_contents_can_change,
+    ensure_recipe_yield_can_change,
+)
+from pantry.admin import RecipeAdmin
+from pantry.models import Recipe
 
 
 @admin.register(Recipient)
@@ -33,8 +42,16 @@ class RecipientAdmin(admin.ModelAdmin):
         return recipient.assignment_total
 
 
+class PackageItemFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if self.deleted_forms or any(form.has_changed() for form in self.forms):
+            ensure_package_contents_can_change(package=self.instance)
+
+
 class PackageItemInline(SharedChoicesInlineMixin, admin.TabularInline):
     model = PackageItem
+    formset = PackageItemFormSet
     extra = 1
     fields = ["recipe", "quantity"]
     shared_choice_fields = ("recipe",)
@@ -67,8 +84,35 @@ class PackageAdmin(admin.ModelAdmin):
         return package.assignment_total
 
 
+class AssignmentInlineForm(forms.ModelForm):
+    """An assembled or delivered package shows what it is, read-only."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.is_settled:
+            for name in ("recipient", "package", "quantity"):
+                self.fields[name].disabled = True
+
+
+class AssignmentFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        settled = [
+            form.instance for form in self.deleted_forms if form.instance.is_settled
+        ]
+        if settled:
+            raise ValidationError(
+                [
+                    f"{assignment} is {assignment.status}: it cannot be removed."
+                    for assignment in settled
+                ]
+            )
+
+
 class AssignmentInline(SharedChoicesInlineMixin, admin.TabularInline):
     model = Assignment
+    form = AssignmentInlineForm
+    formset = AssignmentFormSet
     extra = 1
     fields = ["recipient", "package", "quantity", "status", "delivery_note"]
     readonly_fields = ["status"]
@@ -194,6 +238,16 @@ class AssignmentAdmin(admin.ModelAdmin):
     def status_time(self, assignment):
         return assignment.delivered_at or assignment.assembled_at or ""
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_settled:
+            return [name for name in self.fields if name != "delivery_note"]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_settled:
+            return False
+        return super().has_delete_permission(request, obj)
+
 
 @admin.register(FrozenPlannedCost)
 class FrozenPlannedCostAdmin(admin.ModelAdmin):
@@ -214,3 +268,24 @@ class FrozenPlannedCostAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Assignment, AssignmentAdmin)
+
+
+class RecipeYieldForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        if "yield_quantity" in self.changed_data:
+            try:
+                ensure_recipe_yield_can_change(recipe=self.instance)
+            except ValidationError as error:
+                self.add_error("yield_quantity", error)
+        return cleaned
+
+
+class PlannedRecipeAdmin(RecipeAdmin):
+    """Recipes, whose yield stays while assembled packages count on it."""
+
+    form = RecipeYieldForm
+
+
+admin.site.unregister(Recipe)
+admin.site.register(Recipe, PlannedRecipeAdmin)

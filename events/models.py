@@ -4,6 +4,7 @@ assignments of a package to a recipient at an event."""
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -109,8 +110,21 @@ class AssignmentStatus(models.TextChoices):
     DELIVERED = "delivered", "delivered"
 
 
+SETTLED = (AssignmentStatus.ASSEMBLED, AssignmentStatus.DELIVERED)
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def settled(self):
+        """Assembled or delivered: what they hold is fixed."""
+        return self.filter(status__in=SETTLED)
+
+
 class Assignment(models.Model):
-    """A package for a recipient at an event; pending -> assembled -> delivered."""
+    """A package for a recipient at an event; pending -> assembled -> delivered.
+
+    Once assembled, what it is (event, recipient, package, quantity) stays as
+    it is: its status moves on through production.services only.
+    """
 
     event = models.ForeignKey(
         Event, on_delete=models.CASCADE, related_name="assignments"
@@ -136,6 +150,8 @@ class Assignment(models.Model):
     )
     delivery_note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["event__date", "recipient__name", "package__name"]
@@ -170,6 +186,37 @@ class Assignment(models.Model):
     def __str__(self):
         times = f" × {self.quantity}" if self.quantity != 1 else ""
         return f"{self.package}{times} for {self.recipient} at {self.event}"
+
+    FIXED_WHEN_SETTLED = ("event_id", "recipient_id", "package_id", "quantity")
+
+    def clean(self):
+        if self.pk is None:
+            return
+        stored = (
+            Assignment.objects.settled()
+            .filter(pk=self.pk)
+            .values("status", *self.FIXED_WHEN_SETTLED)
+            .first()
+        )
+        if stored is None:
+            return
+        changed = [
+            name.removesuffix("_id")
+            for name in self.FIXED_WHEN_SETTLED
+            if getattr(self, name) != stored[name]
+        ]
+        if changed:
+            raise ValidationError(
+                {
+                    name: f"This package is {stored['status']}: its {name} stays "
+                    "as it is."
+                    for name in changed
+                }
+            )
+
+    @property
+    def is_settled(self) -> bool:
+        return self.status in SETTLED
 
 
 class FrozenPlannedCost(models.Model):

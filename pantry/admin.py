@@ -10,7 +10,15 @@ from bakery.admin import ReadOnlyInline, SharedChoicesInlineMixin
 from bakery.numbers import format_money
 from pantry import services, units
 from pantry.forms import IngredientForm, LotAdjustmentForm, LotPurchaseForm
-from pantry.models import Ingredient, Lot, Product, Recipe, RecipeLine, StockMovement
+from pantry.models import (
+    Ingredient,
+    Lot,
+    Product,
+    Recipe,
+    RecipeLine,
+    StockMovement,
+    StockUnitChange,
+)
 from pantry.selectors import (
     describe_stock,
     estimate_recipe_cost,
@@ -303,6 +311,26 @@ class StockMovementAdmin(admin.ModelAdmin):
     @admin.display(description="cost", ordering="cost")
     def cost_display(self, movement):
         return format_money(movement.cost)
+
+
+@admin.register(StockUnitChange)
+class StockUnitChangeAdmin(admin.ModelAdmin):
+    """The audit of stock unit changes: written by the change, never edited."""
+
+    list_display = ["changed_at", "ingredient", "from_unit", "to_unit", "lots"]
+    list_filter = ["to_unit"]
+    search_fields = ["ingredient__name"]
+    list_select_related = ["ingredient", "changed_by"]
+    date_hierarchy = "changed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class RecipeLineInline(SharedChoicesInlineMixin, admin.TabularInline):

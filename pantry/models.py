@@ -4,6 +4,7 @@ A lot's remaining quantity and cost change only through stock movements
 (pantry.services), so that remaining = purchased + sum of movements, always.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from bakery.numbers import MoneyField, QuantityField
 from pantry import units
@@ -89,6 +91,23 @@ class Ingredient(models.Model):
     def get_absolute_url(self):
         return reverse("admin:pantry_ingredient_change", args=[self.pk])
 
+    def clean(self):
+        if self.pk is None:
+            return
+        stored = (
+            Ingredient.objects.filter(pk=self.pk, lots__isnull=False)
+            .exclude(stock_unit=self.stock_unit)
+            .values_list("stock_unit", flat=True)
+            .first()
+        )
+        if stored is not None:
+            raise ValidationError(
+                {
+                    "stock_unit": f"{self.name} has lots counted in {stored}: its "
+                    "stock unit changes only with every lot converted to the new one."
+                }
+            )
+
     def to_stock_unit(self, quantity: Decimal, unit: str | None) -> Decimal:
         """Converts a quantity in any unit to this ingredient's stock unit."""
         if unit is None:
@@ -149,6 +168,20 @@ class Product(models.Model):
             self.package_unit = units.normalize_unit(self.package_unit)
         except ValidationError as error:
             raise ValidationError({"package_unit": error}) from None
+        if self.pk is not None and self.ingredient_id is not None:
+            moved_from = (
+                Product.objects.filter(pk=self.pk, lots__isnull=False)
+                .exclude(ingredient_id=self.ingredient_id)
+                .values_list("ingredient__name", flat=True)
+                .first()
+            )
+            if moved_from is not None:
+                raise ValidationError(
+                    {
+                        "ingredient": f"{self} has lots of {moved_from}, so it stays "
+                        f"a product of {moved_from}. Add a new product instead."
+                    }
+                )
         if self.ingredient_id is not None and self.package_quantity:
             try:
                 self.ingredient.to_stock_unit(self.package_quantity, self.package_unit)
@@ -158,6 +191,15 @@ class Product(models.Model):
     @property
     def quantity_in_stock_unit(self) -> Decimal:
         return self.ingredient.to_stock_unit(self.package_quantity, self.package_unit)
+
+
+# A purchase may be dated a day ahead: the baker's evening is the next day
+# in UTC and in other time zones.
+PURCHASE_DATE_MARGIN = datetime.timedelta(days=1)
+
+
+def latest_purchase_date() -> datetime.date:
+    return timezone.localdate() + PURCHASE_DATE_MARGIN
 
 
 class LotQuerySet(models.QuerySet):
@@ -246,6 +288,15 @@ class Lot(models.Model):
                     f"{self.product.ingredient}, not of {self.ingredient}."
                 }
             )
+        latest = latest_purchase_date()
+        if self.purchased_on and self.purchased_on > latest:
+            raise ValidationError(
+                {
+                    "purchased_on": f"A purchase cannot be dated after "
+                    f"{latest:%-d %b %Y}: {self.purchased_on:%-d %b %Y} is in the "
+                    "future."
+                }
+            )
         if (
             self.expires_on
             and self.purchased_on
@@ -320,6 +371,36 @@ class StockMovement(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.quantity} of {self.lot}"
+
+
+class StockUnitChange(models.Model):
+    """An ingredient's stock unit changed, with every quantity counted in it
+    (pantry.services.change_stock_unit)."""
+
+    ingredient = models.ForeignKey(
+        Ingredient, on_delete=models.CASCADE, related_name="stock_unit_changes"
+    )
+    from_unit = models.CharField(max_length=10, choices=StockUnit)
+    to_unit = models.CharField(max_length=10, choices=StockUnit)
+    factor = models.DecimalField(
+        max_digits=30, decimal_places=15, help_text="One old unit in the new unit."
+    )
+    lots = models.PositiveIntegerField(default=0)
+    movements = models.PositiveIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.ingredient}: {self.from_unit} → {self.to_unit}"
 
 
 class Recipe(models.Model):

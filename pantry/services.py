@@ -61,15 +61,19 @@ class FifoResult:
         )
 
 
-def lock_lots(*, ingredients: Iterable[Ingredient]) -> dict[int, list[Lot]]:
-    """Locks every lot in stock of these ingredients, in the one lock order.
+def lock_lots(
+    *, ingredients: Iterable[Ingredient], include_empty: bool = False
+) -> dict[int, list[Lot]]:
+    """Locks every lot in stock (or every lot, with `include_empty`) of these
+    ingredients, in the one lock order.
 
     Returns the lots by ingredient id, oldest first. Must run inside
     `transaction.atomic`; on SQLite the IMMEDIATE transaction already holds
     the database's write lock.
     """
     ids = sorted({ingredient.pk for ingredient in ingredients})
-    lots = _lock(ingredient_id__in=ids, quantity_remaining__gt=0)
+    in_stock = {} if include_empty else {"quantity_remaining__gt": 0}
+    lots = _lock(ingredient_id__in=ids, **in_stock)
     by_ingredient: dict[int, list[Lot]] = {pk: [] for pk in ids}
     for lot in lots:
         by_ingredient[lot.ingredient_id].append(lot)
@@ -395,14 +399,19 @@ def return_consumption(
     """Puts consumed stock back on its lots, quantity and cost exactly.
 
     Each consumption movement gets one reversal movement; a consumption
-    already returned is refused. Must run inside the caller's transaction.
+    already returned is refused. A lot counted up since (a count correction)
+    takes back only what fits under its purchased quantity: the count already
+    holds the rest, and the reversal's note says how much was not returned.
+    Must run inside the caller's transaction.
     """
     _require_transaction()
     if not movements:
         return []
     movement_ids = [movement.pk for movement in movements]
     consumed = list(
-        StockMovement.objects.filter(pk__in=movement_ids).select_related("reversed_by")
+        StockMovement.objects.filter(pk__in=movement_ids)
+        .select_related("reversed_by")
+        .order_by("pk")
     )
     problems = []
     for movement in consumed:
@@ -417,12 +426,35 @@ def return_consumption(
     if problems:
         raise ValidationError(problems)
     lots = {lot.pk: lot for lot in _lock(pk__in={m.lot_id for m in consumed})}
+    changes, notes, returned = [], [], []
+    room = {
+        pk: lot.quantity_purchased - lot.quantity_remaining for pk, lot in lots.items()
+    }
+    cost_room = {pk: lot.total_cost - lot.cost_remaining for pk, lot in lots.items()}
+    for movement in consumed:
+        lot = lots[movement.lot_id]
+        quantity = min(-movement.quantity, room[lot.pk])
+        if quantity == -movement.quantity:
+            cost = -movement.cost
+        else:
+            cost = quantize_money(-movement.cost * quantity / -movement.quantity)
+        cost = min(cost, cost_room[lot.pk])
+        room[lot.pk] -= quantity
+        cost_room[lot.pk] -= cost
+        if quantity <= 0:
+            continue  # the count already holds all of it: nothing to move
+        kept = -movement.quantity - quantity
+        if kept:
+            stock_unit = Ingredient.objects.get(pk=lot.ingredient_id).stock_unit
+            note_here = (
+                f"{note}; {format_quantity(kept, stock_unit)} not returned: "
+                "the lot was counted since"
+            )
+        changes.append((lot, quantity, cost))
+        notes.append(note_here if kept else note)
+        returned.append(movement)
     return _write_movements(
-        [(lots[m.lot_id], -m.quantity, -m.cost) for m in consumed],
-        kind=MovementKind.REVERSAL,
-        note=note,
-        user=user,
-        reverses=consumed,
+        changes, kind=MovementKind.REVERSAL, note=notes, user=user, reverses=returned
     )
 
 
@@ -430,11 +462,15 @@ def _write_movements(
     changes: Sequence[tuple[Lot, Decimal, Decimal]],
     *,
     kind: str,
-    note: str,
+    note: str | Sequence[str],
     user,
     reverses: Sequence[StockMovement] | None = None,
 ) -> list[StockMovement]:
-    """Applies signed changes to locked lots: one movement each, bulk writes."""
+    """Applies signed changes to locked lots: one movement each, bulk writes.
+    `note` is one for all, or one per change."""
+    if not changes:
+        return []
+    notes = [note] * len(changes) if isinstance(note, str) else note
     movements = []
     for index, (lot, quantity, cost) in enumerate(changes):
         lot.quantity_remaining = quantize_quantity(lot.quantity_remaining + quantity)
@@ -445,7 +481,7 @@ def _write_movements(
                 kind=kind,
                 quantity=quantize_quantity(quantity),
                 cost=quantize_money(cost),
-                note=note[:500],
+                note=notes[index][:500],
                 created_by=acting_user(user),
                 reverses=reverses[index] if reverses else None,
             )

@@ -5,6 +5,9 @@ from bakery.admin import ReadOnlyInline
 from bakery.numbers import format_money
 from events.admin import AssignmentAdmin
 from events.models import Assignment, AssignmentStatus
+from pantry.admin import IngredientAdmin
+from pantry.forms import IngredientForm
+from pantry.models import Ingredient
 from production import services
 from production.models import ConsumptionLine, ProductionRecord
 
@@ -151,3 +154,51 @@ class ProductionAssignmentAdmin(AssignmentAdmin):
 
 admin.site.unregister(Assignment)
 admin.site.register(Assignment, ProductionAssignmentAdmin)
+
+
+class IngredientUnitForm(IngredientForm):
+    """A new stock unit is checked here and applied by
+    `services.change_stock_unit`, which converts every lot with it."""
+
+    new_stock_unit = None
+
+    def clean(self):
+        cleaned = super().clean()
+        unit = cleaned.get("stock_unit")
+        if (
+            self.instance.pk is None
+            or unit is None
+            or "stock_unit" not in self.changed_data
+        ):
+            return cleaned
+        try:
+            services.change_stock_unit(
+                ingredient=self.instance, unit=unit, dry_run=True
+            )
+        except ValidationError as error:
+            for messages_ in error.message_dict.values():
+                self.add_error("stock_unit", messages_)
+            return cleaned
+        # The instance keeps its stored unit until the service converts it.
+        self.new_stock_unit = unit
+        cleaned["stock_unit"] = self.initial["stock_unit"]
+        return cleaned
+
+
+class ConvertingIngredientAdmin(IngredientAdmin):
+    """Ingredients, whose stock unit changes with every lot converted."""
+
+    form = IngredientUnitForm
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if form.new_stock_unit:
+            conversion = services.change_stock_unit(
+                ingredient=obj, unit=form.new_stock_unit, user=request.user
+            )
+            obj.stock_unit = conversion.to_unit
+            self.message_user(request, str(conversion), messages.SUCCESS)
+
+
+admin.site.unregister(Ingredient)
+admin.site.register(Ingredient, ConvertingIngredientAdmin)

@@ -14,13 +14,21 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from bakery.numbers import ZERO
+from bakery.numbers import ZERO, quantize_quantity
 from bakery.users import acting_user
 from events.models import Assignment, AssignmentStatus, Event
 from events.selectors import get_recipe_needs
 from events.services import freeze_planned_cost
+from pantry import units
 from pantry.exceptions import InsufficientStock, Shortage
-from pantry.models import Recipe
+from pantry.models import (
+    Ingredient,
+    Lot,
+    Recipe,
+    StockMovement,
+    StockUnit,
+    StockUnitChange,
+)
 from pantry.selectors import (
     get_recipe_requirements,
     lots_in_stock_by_ingredient,
@@ -30,9 +38,10 @@ from pantry.services import (
     FifoResult,
     consume_fifo,
     consume_fifo_many,
+    lock_lots,
     return_consumption,
 )
-from pantry.units import format_number
+from pantry.units import format_number, format_quantity
 from production.models import ConsumptionLine, ProductionRecord
 from production.selectors import (
     AssemblyCheck,
@@ -53,6 +62,7 @@ __all__ = [
     "InvalidStatusTransition",
     "ReversalRefused",
     "can_assemble_package",
+    "change_stock_unit",
     "get_dashboard_summary",
     "get_production_progress",
     "get_recipe_cost_breakdown",
@@ -263,7 +273,8 @@ def record_production(
     All or nothing: if any ingredient is short, InsufficientStock names every
     shortage and nothing changes. The event's first record of a recipe keeps
     the recipe's planned cost per batch first. A `submission_key` already
-    recorded returns that record instead of recording twice.
+    recorded returns that record instead of recording twice; the key belongs
+    to that event, recipe and batch count, and is refused for anything else.
     """
     batches = _whole_batches(batches)
     event = _lock_event(event)
@@ -271,6 +282,21 @@ def record_production(
     if submission_key:
         done = ProductionRecord.objects.filter(submission_key=submission_key).first()
         if done is not None:
+            if (done.event_id, done.recipe_id, done.batches) != (
+                event.pk,
+                recipe.pk,
+                batches,
+            ):
+                raise ValidationError(
+                    {
+                        "submission_key": [
+                            f"This form recorded {done.batches} batch(es) of "
+                            f"{done.recipe} for {done.event} already, and cannot "
+                            "record anything else: open the record form again."
+                        ]
+                    },
+                    code="submission_reused",
+                )
             return done
     requirements, problems = _requirements(recipe, batches)
     if problems:
@@ -403,3 +429,142 @@ def update_package_status(
         ]
     )
     return assignment
+
+
+@dataclass(frozen=True)
+class StockUnitConversion:
+    ingredient: Ingredient
+    from_unit: str
+    to_unit: str
+    lots: int
+    movements: int
+    on_hand_before: Decimal  # in from_unit
+    on_hand_after: Decimal  # in to_unit
+
+    def __str__(self) -> str:
+        return (
+            f"{self.ingredient} is counted in {self.to_unit}: {self.lots} lot(s) and "
+            f"{self.movements} stock movement(s) converted; on hand "
+            f"{format_quantity(self.on_hand_before, self.from_unit)} = "
+            f"{format_quantity(self.on_hand_after, self.to_unit)}."
+        )
+
+
+@transaction.atomic
+def change_stock_unit(
+    *, ingredient: Ingredient, unit: str, user=None, dry_run: bool = False
+) -> StockUnitConversion:
+    """Changes the unit an ingredient is counted in, converting every quantity
+    counted in it: its lots, their stock movements and the consumption lines
+    of productions. What is on hand and every cost stay the same.
+
+    Each lot's running total is converted and rounded, and each movement
+    becomes the difference of two of them, so remaining = purchased + sum of
+    movements still holds exactly. Refused with nothing changed when the
+    units do not convert (naming the missing fact), when a movement would
+    round to nothing in the new unit, or when a product or recipe line of the
+    ingredient would no longer convert. With `dry_run` the same checks run
+    and nothing is written. The change is kept as a StockUnitChange.
+    """
+    ingredient = _existing(
+        Ingredient.objects.select_for_update(), ingredient, "ingredient"
+    )
+    old = ingredient.stock_unit
+    if unit not in StockUnit.values:
+        raise ValidationError(
+            {
+                "stock_unit": [
+                    f"Choose one of {', '.join(StockUnit.values)}, not “{unit}”."
+                ]
+            }
+        )
+    if unit == old:
+        raise ValidationError(
+            {"stock_unit": [f"{ingredient} is counted in {unit} already."]}
+        )
+
+    def converted(quantity: Decimal) -> Decimal:
+        return quantize_quantity(
+            units.convert(quantity, old, unit, ingredient=ingredient)
+        )
+
+    try:
+        factor = units.convert(Decimal(1), old, unit, ingredient=ingredient)
+    except ValidationError as error:
+        raise ValidationError({"stock_unit": error.messages}) from None
+    lots = lock_lots(ingredients=[ingredient], include_empty=True)[ingredient.pk]
+    movements: dict[int, list[StockMovement]] = {lot.pk: [] for lot in lots}
+    for movement in StockMovement.objects.filter(lot__ingredient=ingredient).order_by(
+        "pk"
+    ):
+        movements[movement.lot_id].append(movement)
+    problems = []
+    on_hand = sum((lot.quantity_remaining for lot in lots), ZERO)
+    for lot in lots:
+        running = lot.quantity_purchased
+        lot.quantity_purchased = before = converted(running)
+        if before <= 0:
+            problems.append(
+                f"Lot #{lot.pk}: {format_quantity(running, old)} is less than "
+                f"0.001 {unit}."
+            )
+        for movement in movements[lot.pk]:
+            running += movement.quantity
+            after = converted(running)
+            if after == before:
+                problems.append(
+                    f"Lot #{lot.pk}: the {movement.get_kind_display()} of "
+                    f"{format_quantity(abs(movement.quantity), old)} is less than "
+                    f"0.001 {unit}."
+                )
+            movement.quantity, before = after - before, after
+        lot.quantity_remaining = before
+    for product in ingredient.products.all():
+        problems.extend(_unit_problems(ingredient, unit, product.package_unit, product))
+    for line in ingredient.recipe_lines.select_related("recipe"):
+        problems.extend(
+            _unit_problems(ingredient, unit, line.unit, f"{line.recipe}: {line}")
+        )
+    if problems:
+        raise ValidationError({"stock_unit": problems})
+
+    all_movements = [m for lot_movements in movements.values() for m in lot_movements]
+    result = StockUnitConversion(
+        ingredient=ingredient,
+        from_unit=old,
+        to_unit=unit,
+        lots=len(lots),
+        movements=len(all_movements),
+        on_hand_before=on_hand,
+        on_hand_after=sum((lot.quantity_remaining for lot in lots), ZERO),
+    )
+    if dry_run:
+        return result
+    Lot.objects.bulk_update(lots, ["quantity_purchased", "quantity_remaining"])
+    StockMovement.objects.bulk_update(all_movements, ["quantity"])
+    by_movement = {movement.pk: movement for movement in all_movements}
+    lines = list(ConsumptionLine.objects.filter(lot__ingredient=ingredient))
+    for line in lines:
+        line.quantity = -by_movement[line.movement_id].quantity
+    ConsumptionLine.objects.bulk_update(lines, ["quantity"])
+    ingredient.stock_unit = unit
+    ingredient.save(update_fields=["stock_unit"])
+    StockUnitChange.objects.create(
+        ingredient=ingredient,
+        from_unit=old,
+        to_unit=unit,
+        factor=factor.quantize(Decimal("1e-15")),
+        lots=result.lots,
+        movements=result.movements,
+        changed_by=acting_user(user),
+    )
+    return result
+
+
+def _unit_problems(ingredient, unit: str, other_unit: str, what) -> list[str]:
+    """Why `other_unit` would not convert to the ingredient's new `unit`."""
+    try:
+        units.convert(Decimal(1), other_unit, unit, ingredient=ingredient)
+    except ValidationError as error:
+        return [f"{what}: {' '.join(error.messages)}"]
+    return []

@@ -124,13 +124,17 @@ def _percent_of(value, largest) -> int:
 @require_GET
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The event's production page; `?record=<recipe>` opens the record form
-    (so it works without JavaScript too)."""
+    (so it works without JavaScript too). A value that is not a recipe's id is
+    ignored."""
     event = get_object_or_404(Event, pk=pk)
     panel = None
-    recipe_pk = request.GET.get("record")
+    recipe_pk = request.GET.get("record", "")
     if recipe_pk and request.user.has_perm("production.add_productionrecord"):
+        # isdigit() alone accepts digits such as "²" that int() refuses.
         recipe = (
-            Recipe.objects.filter(pk=recipe_pk).first() if recipe_pk.isdigit() else None
+            Recipe.objects.filter(pk=int(recipe_pk)).first()
+            if recipe_pk.isascii() and recipe_pk.isdigit()
+            else None
         )
         if recipe is not None:
             panel = _record_panel(event, recipe, RecordForm(request.GET or None))

@@ -5,11 +5,14 @@ Environment:
     DJANGO_SECRET_KEY      the secret key; without it a local key is generated
                            once in var/secret_key (development only).
     DJANGO_ALLOWED_HOSTS   comma-separated host names.
-    DATABASE_URL           postgres://... switches from the embedded SQLite.
+    DATABASE_URL           postgres://... or sqlite:///... instead of the
+                           embedded SQLite file var/db.sqlite3.
 """
 
+import contextlib
 import os
 import secrets
+import sqlite3
 from pathlib import Path
 
 import dj_database_url
@@ -32,18 +35,29 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def local_secret_key() -> str:
-    """Reads the development key from var/, creating it on first use."""
-    key_file = VAR_DIR / "secret_key"
-    if not key_file.exists():
-        VAR_DIR.mkdir(exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(50))
-        key_file.chmod(0o600)
+def create_private_file(path, content: bytes = b"") -> bool:
+    """Creates `path` with `content`, readable and writable by its owner only
+    (mode 0600 from the start); False, and nothing written, if it exists."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "wb") as file:
+        file.write(content)
+    return True
+
+
+def local_secret_key(key_file: Path) -> str:
+    """Reads the development key from `key_file`, creating it on first use."""
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    create_private_file(key_file, secrets.token_urlsafe(50).encode())
     return key_file.read_text().strip()
 
 
 DEBUG = env_bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or local_secret_key()
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or local_secret_key(
+    VAR_DIR / "secret_key"
+)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
@@ -99,20 +113,40 @@ WSGI_APPLICATION = "bakery.wsgi.application"
 ASGI_APPLICATION = "bakery.asgi.application"
 
 
-def database_from_environment() -> dict:
-    """PostgreSQL when DATABASE_URL is set, else the embedded SQLite file.
+SQLITE_ENGINE = "django.db.backends.sqlite3"
 
-    SQLite runs in WAL mode with IMMEDIATE transactions, so that concurrent
-    writers wait for each other (busy timeout) instead of failing with
-    "database is locked" when a read transaction tries to become a write.
+
+class PrivateSQLiteConnection(sqlite3.Connection):
+    """A SQLite connection that creates a missing database file with mode 0600.
+
+    SQLite gives the -wal, -shm and -journal files the mode of the database
+    file, so they are private too. Files that exist keep their mode; `file:`
+    URIs and in-memory databases are opened as given.
     """
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-    VAR_DIR.mkdir(exist_ok=True)
+
+    def __init__(self, database, *args, **kwargs):
+        name = os.fsdecode(database)
+        if name not in ("", ":memory:") and not name.startswith("file:"):
+            # An unusable path (no such folder, no permission) is left for
+            # sqlite3 to refuse with its usual OperationalError.
+            with contextlib.suppress(OSError):
+                create_private_file(name)
+        super().__init__(database, *args, **kwargs)
+
+
+def complete_sqlite_settings(database: dict) -> dict:
+    """The database settings with what every SQLite database gets added.
+
+    Other engines come back unchanged. SQLite gets WAL mode with IMMEDIATE
+    transactions, so that concurrent writers wait for each other (busy
+    timeout) instead of failing with "database is locked" when a read
+    transaction tries to become a write; private files (0600); and a test
+    database in a file. OPTIONS given explicitly win over these.
+    """
+    if database.get("ENGINE") != SQLITE_ENGINE:
+        return database
     return {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": VAR_DIR / "db.sqlite3",
+        **database,
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
@@ -122,13 +156,31 @@ def database_from_environment() -> dict:
                 "PRAGMA busy_timeout=20000;"
                 "PRAGMA foreign_keys=ON;"
             ),
+            "factory": PrivateSQLiteConnection,
+            **database.get("OPTIONS", {}),
         },
         # A file, not the in-memory default, so tests with threads share it;
         # BAKERY_TEST_DB names another one for a second test run at once.
         "TEST": {
-            "NAME": str(VAR_DIR / f"{os.environ.get('BAKERY_TEST_DB', 'test')}.sqlite3")
+            "NAME": str(
+                VAR_DIR / f"{os.environ.get('BAKERY_TEST_DB', 'test')}.sqlite3"
+            ),
+            **database.get("TEST", {}),
         },
     }
+
+
+def database_from_environment() -> dict:
+    """The database DATABASE_URL names (PostgreSQL or SQLite), else the
+    embedded SQLite file var/db.sqlite3; any SQLite one completed by
+    `complete_sqlite_settings`."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        database = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    else:
+        VAR_DIR.mkdir(exist_ok=True)
+        database = {"ENGINE": SQLITE_ENGINE, "NAME": VAR_DIR / "db.sqlite3"}
+    return complete_sqlite_settings(database)
 
 
 DATABASES = {"default": database_from_environment()}

@@ -1,9 +1,14 @@
-"""Every page needs a login, found by walking every URL pattern."""
+"""Every page needs a login, found by walking every URL pattern; query
+parameters that are not what a page expects are ignored, not a 500."""
 
 import re
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.contrib.auth.models import Permission, User
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from events.tests.factories import EventFactory
+from pantry.tests.factories import RecipeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +46,34 @@ def test_every_url_needs_a_login(client):
 def test_login_pages_are_open(client):
     assert client.get("/login/").status_code == 200
     assert client.get("/admin/login/").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "1²", "-1", "1.0", "9" * 30, "abc"])
+def test_event_page_ignores_a_record_value_that_is_not_a_recipe_id(client, value):
+    baker = User.objects.create_user("baker", password="pw")
+    baker.user_permissions.add(Permission.objects.get(codename="add_productionrecord"))
+    client.force_login(baker)
+    event = EventFactory()
+    RecipeFactory()
+
+    response = client.get(
+        reverse("production:event", args=[event.pk]), {"record": value}
+    )
+
+    assert response.status_code == 200
+    assert response.context["panel"] is None
+
+
+def test_event_page_opens_the_record_form_for_a_recipe_id(client):
+    baker = User.objects.create_user("baker", password="pw")
+    baker.user_permissions.add(Permission.objects.get(codename="add_productionrecord"))
+    client.force_login(baker)
+    event = EventFactory()
+    recipe = RecipeFactory()
+
+    response = client.get(
+        reverse("production:event", args=[event.pk]), {"record": str(recipe.pk)}
+    )
+
+    assert response.status_code == 200
+    assert response.context["panel"]["recipe"] == recipe

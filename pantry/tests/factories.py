@@ -56,7 +56,7 @@ class LotFactory(DjangoModelFactory):
     ingredient = factory.SubFactory(IngredientFactory)
     product = None
     purchased_on = factory.Sequence(
-        lambda n: datetime.date(2026, 1, 1) + datetime.timedelta(n)
+        lambda n: datetime.date(1990, 1, 1) + datetime.timedelta(n)
     )
     quantity_purchased = Decimal("1000")
     total_cost = Decimal("10.00")
