@@ -1,6 +1,7 @@
 """Batches baked for an event, and the lots each one used."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -64,6 +65,12 @@ class ProductionRecord(models.Model):
 
     def __str__(self):
         return f"Production #{self.pk} ({self.recipe}, {self.event})"
+
+    def clean(self):
+        if self.produced_at and self.produced_at > timezone.now():
+            raise ValidationError(
+                {"produced_at": "A batch cannot be recorded as baked in the future."}
+            )
 
     @property
     def is_reversed(self) -> bool:
