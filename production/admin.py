@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 
 from bakery.admin import ReadOnlyInline
 from bakery.numbers import format_money
@@ -185,10 +187,68 @@ class IngredientUnitForm(IngredientForm):
         return cleaned
 
 
+class MergeForm(forms.Form):
+    into = forms.ModelChoiceField(
+        queryset=Ingredient.objects.none(), label="Merge into"
+    )
+
+    def __init__(self, *args, merging, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = Ingredient.objects.exclude(
+            pk__in=[ingredient.pk for ingredient in merging]
+        )
+
+
 class ConvertingIngredientAdmin(IngredientAdmin):
-    """Ingredients, whose stock unit changes with every lot converted."""
+    """Ingredients, whose stock unit changes with every lot converted, and
+    duplicates merged into one."""
 
     form = IngredientUnitForm
+    actions = ["merge"]
+
+    @admin.action(
+        description="Merge into another ingredient…",
+        permissions=["change", "delete"],
+    )
+    def merge(self, request, queryset):
+        """Asks for the ingredient to merge into, shows what the merge will do
+        (a dry run of the service), and merges once confirmed."""
+        merging = list(queryset.order_by("name"))
+        form = MergeForm(
+            request.POST if "into" in request.POST else None, merging=merging
+        )
+        previews = []
+        if form.is_valid():
+            into = form.cleaned_data["into"]
+            if request.POST.get("confirmed") == "yes":
+                _apply_to_each(
+                    self,
+                    request,
+                    merging,
+                    lambda source: services.merge_ingredients(
+                        source=source, target=into, user=request.user
+                    ),
+                    lambda n: f"Merged {n} ingredient(s) into {into}.",
+                )
+                return None
+            for source in merging:
+                try:
+                    previews.append(
+                        services.merge_ingredients(
+                            source=source, target=into, dry_run=True
+                        )
+                    )
+                except ValidationError as error:
+                    form.add_error("into", f"{source}: {' '.join(error.messages)}")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Merge ingredients",
+            "queryset": merging,
+            "form": form,
+            "previews": previews,
+        }
+        return TemplateResponse(request, "admin/pantry/ingredient/merge.html", context)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -24,7 +24,9 @@ from pantry.exceptions import InsufficientStock, Shortage
 from pantry.models import (
     Ingredient,
     Lot,
+    Product,
     Recipe,
+    RecipeLine,
     StockMovement,
     StockUnit,
     StockUnitChange,
@@ -66,6 +68,7 @@ __all__ = [
     "get_dashboard_summary",
     "get_production_progress",
     "get_recipe_cost_breakdown",
+    "merge_ingredients",
     "preview_production",
     "record_production",
     "reverse_production",
@@ -568,3 +571,107 @@ def _unit_problems(ingredient, unit: str, other_unit: str, what) -> list[str]:
     except ValidationError as error:
         return [f"{what}: {' '.join(error.messages)}"]
     return []
+
+
+@dataclass(frozen=True)
+class IngredientMerge:
+    merged: str  # the name of the ingredient merged away
+    into: Ingredient
+    products: int
+    lots: int
+    recipe_lines: int
+    conversion: StockUnitConversion | None
+
+    def __str__(self) -> str:
+        converted = f" ({self.conversion})" if self.conversion else ""
+        return (
+            f"{self.merged} merged into {self.into}: {self.products} product(s), "
+            f"{self.lots} lot(s) and {self.recipe_lines} recipe line(s) moved"
+            f"{converted}."
+        )
+
+
+@transaction.atomic
+def merge_ingredients(
+    *, source: Ingredient, target: Ingredient, user=None, dry_run: bool = False
+) -> IngredientMerge:
+    """Merges `source` (a duplicate, such as one an import created for
+    review) into `target`, and deletes it.
+
+    Each keeps the conversion facts (density, weight per each) the other
+    lacks; the source's lots, their movements and consumption lines are first
+    converted to the target's stock unit (`change_stock_unit`), then its
+    products, lots, recipe lines and consumption lines move to the target. A
+    product the target already has takes the source product's lots. Refused
+    with nothing changed when a quantity can't be converted, naming the
+    missing fact. With `dry_run` every step runs and is rolled back.
+    """
+    source = _existing(Ingredient.objects.select_for_update(), source, "ingredient")
+    target = _existing(Ingredient.objects.select_for_update(), target, "into")
+    if source.pk == target.pk:
+        raise ValidationError({"into": ["Choose another ingredient to merge into."]})
+    rollback = transaction.savepoint()
+    for fact in ("density_g_per_ml", "grams_per_each"):
+        mine, theirs = getattr(source, fact), getattr(target, fact)
+        setattr(source, fact, mine or theirs)
+        setattr(target, fact, theirs or mine)
+    source.save(update_fields=["density_g_per_ml", "grams_per_each"])
+    target.save(update_fields=["density_g_per_ml", "grams_per_each"])
+    conversion = None
+    if source.stock_unit != target.stock_unit:
+        conversion = change_stock_unit(
+            ingredient=source, unit=target.stock_unit, user=user
+        )
+    lines = list(RecipeLine.objects.filter(ingredient=source).select_related("recipe"))
+    products = list(Product.objects.filter(ingredient=source))
+    problems = [
+        problem
+        for what, unit in [
+            *((line.recipe, line.unit) for line in lines),
+            *((product, product.package_unit) for product in products),
+        ]
+        for problem in _unit_problems(target, target.stock_unit, unit, what)
+    ]
+    if problems:
+        transaction.savepoint_rollback(rollback)
+        raise ValidationError({"into": problems})
+
+    existing = {
+        (p.brand.lower(), p.name.lower(), p.package_quantity, p.package_unit): p
+        for p in Product.objects.filter(ingredient=target)
+    }
+    has_preferred = any(p.is_preferred for p in existing.values())
+    for product in products:
+        key = (
+            product.brand.lower(),
+            product.name.lower(),
+            product.package_quantity,
+            product.package_unit,
+        )
+        if key in existing:
+            Lot.objects.filter(product=product).update(product=existing[key])
+            product.delete()
+            continue
+        product.ingredient = target
+        product.is_preferred = product.is_preferred and not has_preferred
+        has_preferred = has_preferred or product.is_preferred
+        product.save(update_fields=["ingredient", "is_preferred"])
+    lots = Lot.objects.filter(ingredient=source).update(ingredient=target)
+    RecipeLine.objects.filter(ingredient=source).update(ingredient=target)
+    ConsumptionLine.objects.filter(ingredient=source).update(ingredient=target)
+    StockUnitChange.objects.filter(ingredient=source).update(ingredient=target)
+    merged = source.name
+    source.delete()
+    result = IngredientMerge(
+        merged=merged,
+        into=target,
+        products=len(products),
+        lots=lots,
+        recipe_lines=len(lines),
+        conversion=conversion,
+    )
+    if dry_run:
+        transaction.savepoint_rollback(rollback)
+    else:
+        transaction.savepoint_commit(rollback)
+    return result
