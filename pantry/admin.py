@@ -137,7 +137,13 @@ class LotAdmin(admin.ModelAdmin):
         "expires_on",
         "adjust_link",
     ]
-    list_filter = [InStockFilter, "ingredient__category", "purchased_on", "ingredient"]
+    list_filter = [
+        InStockFilter,
+        "is_priced",
+        "ingredient__category",
+        "purchased_on",
+        "ingredient",
+    ]
     search_fields = [
         "ingredient__name",
         "product__name",
@@ -157,6 +163,7 @@ class LotAdmin(admin.ModelAdmin):
         "quantity_remaining",
         "total_cost",
         "cost_remaining",
+        "is_priced",
     ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -211,11 +218,11 @@ class LotAdmin(admin.ModelAdmin):
 
     @admin.display(description="cost", ordering="total_cost")
     def total_cost_display(self, lot):
-        return format_money(lot.total_cost)
+        return format_money(lot.total_cost) if lot.is_priced else "unpriced"
 
     @admin.display(description="cost remaining", ordering="cost_remaining")
     def cost_remaining_display(self, lot):
-        return format_money(lot.cost_remaining)
+        return format_money(lot.cost_remaining) if lot.is_priced else "unpriced"
 
     @admin.display(description="")
     def adjust_link(self, lot):

@@ -227,6 +227,12 @@ class Lot(models.Model):
     quantity_remaining = QuantityField(validators=[NON_NEGATIVE])
     total_cost = MoneyField(validators=[NON_NEGATIVE])
     cost_remaining = MoneyField(validators=[NON_NEGATIVE])
+    is_priced = models.BooleanField(
+        "priced",
+        default=True,
+        help_text="False while what it cost is unknown (opening stock brought "
+        "from elsewhere): its costs are then 0 and it is shown as unpriced.",
+    )
     expires_on = models.DateField(null=True, blank=True)
     supplier = models.CharField(max_length=200, blank=True)
     notes = models.TextField(blank=True)
@@ -270,6 +276,10 @@ class Lot(models.Model):
                 name="lot_empty_holds_no_cost",
                 violation_error_message="An empty lot cannot hold any cost.",
             ),
+            models.CheckConstraint(
+                condition=Q(is_priced=True) | Q(total_cost=0, cost_remaining=0),
+                name="lot_unpriced_holds_no_cost",
+            ),
         ]
 
     def __str__(self):
@@ -307,8 +317,10 @@ class Lot(models.Model):
             )
 
     @property
-    def unit_cost(self) -> Decimal:
-        """Cost of one stock unit at purchase."""
+    def unit_cost(self) -> Decimal | None:
+        """Cost of one stock unit at purchase; None while unpriced."""
+        if not self.is_priced:
+            return None
         return self.total_cost / self.quantity_purchased
 
 

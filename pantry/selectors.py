@@ -29,8 +29,9 @@ from pantry.services import FifoLine, allocate_fifo
 
 
 def ingredients_with_stock() -> QuerySet[Ingredient]:
-    """Ingredients annotated with `on_hand`, `stock_value`, `lots_in_stock`
-    and the preferred product (for display in packages), in one query."""
+    """Ingredients annotated with `on_hand`, `stock_value` (of priced lots),
+    `lots_in_stock`, `unpriced_lots` (in stock) and the preferred product (for
+    display in packages), in one query."""
     in_stock = Q(lots__quantity_remaining__gt=0)
     preferred = Product.objects.filter(ingredient=OuterRef("pk"), is_preferred=True)
     return Ingredient.objects.annotate(
@@ -45,6 +46,7 @@ def ingredients_with_stock() -> QuerySet[Ingredient]:
             output_field=DecimalField(max_digits=14, decimal_places=4),
         ),
         lots_in_stock=Count("lots", filter=in_stock),
+        unpriced_lots=Count("lots", filter=in_stock & Q(lots__is_priced=False)),
         package_quantity=Subquery(preferred.values("package_quantity")[:1]),
         package_unit=Subquery(preferred.values("package_unit")[:1]),
         package_type=Subquery(preferred.values("package_type")[:1]),
@@ -231,10 +233,10 @@ def estimate_recipe_costs(
 
 
 def get_latest_unit_costs(*, ingredient_ids) -> dict[int, Decimal]:
-    """Latest purchase price per stock unit, by ingredient id: the newest lot
-    of the preferred product, else the newest lot of any product. One query."""
+    """Latest purchase price per stock unit, by ingredient id: the newest priced
+    lot of the preferred product, else the newest priced lot. One query."""
     newest_lot = (
-        Lot.objects.filter(ingredient=OuterRef("pk"))
+        Lot.objects.filter(ingredient=OuterRef("pk"), is_priced=True)
         .order_by(
             Case(When(product__is_preferred=True, then=Value(0)), default=Value(1)),
             "-purchased_on",
@@ -250,7 +252,7 @@ def get_latest_unit_costs(*, ingredient_ids) -> dict[int, Decimal]:
     return {
         lot.ingredient_id: lot.unit_cost
         for lot in Lot.objects.filter(pk__in=newest_ids).only(
-            "ingredient_id", "total_cost", "quantity_purchased"
+            "ingredient_id", "total_cost", "quantity_purchased", "is_priced"
         )
     }
 
@@ -271,14 +273,28 @@ def _cost_of(
     lines, shortfall = allocate_fifo(
         lots_by_ingredient[ingredient.pk], requirement.quantity
     )
-    stock_cost = sum((line.cost for line in lines), ZERO)
     unit_cost = latest_prices.get(ingredient.pk)
+    # Unpriced stock counts at the latest known price, like what stock lacks.
+    unpriced = sum((line.quantity for line in lines if not line.lot.is_priced), ZERO)
+    priced_cost = sum((line.cost for line in lines if line.lot.is_priced), ZERO)
     problem = ""
+    if unpriced and unit_cost is None:
+        stock_cost = None
+        problem = (
+            f"The {ingredient.name} on hand is unpriced and no purchase gives "
+            "its price: import a price list or record a purchase."
+        )
+    else:
+        stock_cost = priced_cost + (
+            quantize_money(unpriced * unit_cost) if unpriced else ZERO
+        )
     if shortfall == 0:
         shortfall_cost = ZERO
     elif unit_cost is None:
         shortfall_cost = None
-        problem = f"No purchase of {ingredient.name} to price it from: record one."
+        problem = problem or (
+            f"No purchase of {ingredient.name} to price it from: record one."
+        )
     else:
         shortfall_cost = quantize_money(shortfall * unit_cost)
     return IngredientCost(
@@ -287,11 +303,13 @@ def _cost_of(
         unit=ingredient.stock_unit,
         lots=tuple(lines),
         from_stock=requirement.quantity - shortfall,
-        stock_cost=stock_cost,
+        stock_cost=priced_cost if stock_cost is None else stock_cost,
         shortfall=shortfall,
         latest_unit_cost=unit_cost,
         shortfall_cost=shortfall_cost,
-        cost=None if shortfall_cost is None else stock_cost + shortfall_cost,
+        cost=None
+        if shortfall_cost is None or stock_cost is None
+        else stock_cost + shortfall_cost,
         problem=problem,
     )
 
@@ -328,7 +346,8 @@ class PantryTotals:
     ingredients: int
     ingredients_in_stock: int
     lots_in_stock: int
-    stock_value: Decimal
+    stock_value: Decimal  # of the priced lots
+    unpriced_lots: int
     recipes: int
 
 
@@ -336,6 +355,7 @@ def get_pantry_totals() -> PantryTotals:
     """Counts and the value of stock on hand, in three queries."""
     lots = Lot.objects.in_stock().aggregate(
         lots=Count("pk"),
+        unpriced=Count("pk", filter=Q(is_priced=False)),
         ingredients=Count("ingredient", distinct=True),
         value=Coalesce(
             Sum("cost_remaining"),
@@ -348,5 +368,6 @@ def get_pantry_totals() -> PantryTotals:
         ingredients_in_stock=lots["ingredients"],
         lots_in_stock=lots["lots"],
         stock_value=lots["value"],
+        unpriced_lots=lots["unpriced"],
         recipes=Recipe.objects.count(),
     )

@@ -223,7 +223,7 @@ class Purchase:
 
     ingredient: Ingredient
     quantity: Decimal
-    total_cost: Decimal
+    total_cost: Decimal | None  # None: unknown, the lot is unpriced
     purchased_on: datetime.date
     unit: str | None = None
     product: Product | None = None
@@ -272,7 +272,8 @@ def new_lot(purchase: Purchase) -> Lot:
     amount = quantize_quantity(
         ingredient.to_stock_unit(to_decimal(purchase.quantity), purchase.unit)
     )
-    cost = quantize_money(to_decimal(purchase.total_cost))
+    priced = purchase.total_cost is not None
+    cost = quantize_money(to_decimal(purchase.total_cost)) if priced else ZERO
     return Lot(
         ingredient=ingredient,
         product=purchase.product,
@@ -281,6 +282,7 @@ def new_lot(purchase: Purchase) -> Lot:
         quantity_remaining=amount,
         total_cost=cost,
         cost_remaining=cost,
+        is_priced=priced,
         expires_on=purchase.expires_on,
         supplier=purchase.supplier,
         notes=purchase.notes,

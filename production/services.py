@@ -7,14 +7,16 @@ status changes of one event run one at a time and never deadlock.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
-from bakery.numbers import ZERO, quantize_quantity
+from bakery.numbers import ZERO, quantize_money, quantize_quantity
 from bakery.users import acting_user
 from events.models import Assignment, AssignmentStatus, Event
 from events.selectors import get_recipe_needs
@@ -70,6 +72,7 @@ __all__ = [
     "get_recipe_cost_breakdown",
     "merge_ingredients",
     "preview_production",
+    "price_lots",
     "record_production",
     "reverse_production",
     "update_package_status",
@@ -675,3 +678,84 @@ def merge_ingredients(
     else:
         transaction.savepoint_commit(rollback)
     return result
+
+
+@transaction.atomic
+def price_lots(*, prices: Mapping[int, Decimal]) -> list[Lot]:
+    """Gives unpriced lots (lot id -> total cost) the cost that was unknown, as
+    if it had been known at purchase.
+
+    Each of their stock movements takes its cost again, in order, by the rule
+    it was written with (a piece that empties the lot takes what is left, a
+    smaller one its share, a reversal what its consumption took), so the
+    ledger adds up; the consumption lines and the actual cost of the
+    productions they went into follow. A lot that has a price is refused.
+    """
+    costs = {pk: quantize_money(cost) for pk, cost in prices.items()}
+    ingredients = Ingredient.objects.filter(lots__pk__in=costs).distinct()
+    locked = lock_lots(ingredients=ingredients, include_empty=True)
+    lots = [lot for group in locked.values() for lot in group if lot.pk in costs]
+    problems = [f"Lot #{lot.pk} has a price already." for lot in lots if lot.is_priced]
+    by_lot = {lot.pk: lot for lot in lots}
+    problems += [f"Lot #{pk} does not exist." for pk in set(costs) - set(by_lot)]
+    problems += [
+        f"Lot #{pk}: a cost cannot be negative ({cost})."
+        for pk, cost in costs.items()
+        if cost < 0
+    ]
+    if problems:
+        raise ValidationError(problems)
+    movements = list(
+        StockMovement.objects.filter(lot__in=lots)
+        .select_related("reverses")
+        .order_by("pk")
+    )
+    new_cost: dict[int, Decimal] = {}
+    state = {lot.pk: (lot.quantity_purchased, costs[lot.pk]) for lot in lots}
+    for movement in movements:
+        lot = by_lot[movement.lot_id]
+        total, quantity = costs[lot.pk], movement.quantity
+        remaining, cost_left = state[lot.pk]
+        if quantity < 0:
+            taken = (
+                cost_left
+                if -quantity == remaining
+                else quantize_money(cost_left * -quantity / remaining)
+            )
+            cost = -taken
+        elif movement.reverses_id is not None:
+            original = new_cost[movement.reverses_id], movement.reverses.quantity
+            cost = (
+                -original[0]
+                if quantity == -original[1]
+                else quantize_money(-original[0] * quantity / -original[1])
+            )
+            cost = min(cost, total - cost_left)
+        elif remaining + quantity == lot.quantity_purchased:
+            cost = total - cost_left
+        else:
+            cost = min(
+                quantize_money(total * quantity / lot.quantity_purchased),
+                total - cost_left,
+            )
+        new_cost[movement.pk] = movement.cost = cost
+        state[lot.pk] = (remaining + quantity, cost_left + cost)
+    for lot in lots:
+        lot.total_cost = costs[lot.pk]
+        lot.cost_remaining = state[lot.pk][1]
+        lot.is_priced = True
+    Lot.objects.bulk_update(lots, ["total_cost", "cost_remaining", "is_priced"])
+    StockMovement.objects.bulk_update(movements, ["cost"])
+    lines = list(ConsumptionLine.objects.filter(movement__in=movements))
+    for line in lines:
+        line.cost = -new_cost[line.movement_id]
+    ConsumptionLine.objects.bulk_update(lines, ["cost"])
+    records = list(
+        ProductionRecord.objects.filter(
+            pk__in={line.record_id for line in lines}
+        ).annotate(lines_cost=Sum("lines__cost"))
+    )
+    for record in records:
+        record.actual_cost = record.lines_cost
+    ProductionRecord.objects.bulk_update(records, ["actual_cost"])
+    return lots

@@ -132,6 +132,14 @@ class HistoryTable(tables.Table):
         attrs = {"class": "table", "id": "history-table"}
         row_attrs = {"class": lambda record: "reversed" if record.reversed_at else ""}
 
+    def render_actual_cost(self, record):
+        if any(not line.lot.is_priced for line in record.lines.all()):
+            return format_html(
+                '{} <span class="marker short">+ unpriced</span>',
+                format_money(record.actual_cost),
+            )
+        return format_money(record.actual_cost)
+
 
 class PantryTable(tables.Table):
     name = tables.Column(verbose_name="Ingredient")
@@ -161,6 +169,15 @@ class PantryTable(tables.Table):
     def __init__(self, *args, needs=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.needs = needs or {}
+
+    def render_stock_value(self, record):
+        if record.unpriced_lots:
+            return format_html(
+                '{} <span class="marker short">+ {} unpriced</span>',
+                format_money(record.stock_value),
+                record.unpriced_lots,
+            )
+        return format_money(record.stock_value)
 
     def render_on_hand(self, record):
         if not record.on_hand:
