@@ -104,7 +104,8 @@ class Ingredient(models.Model):
             raise ValidationError(
                 {
                     "stock_unit": f"{self.name} has lots counted in {stored}: its "
-                    "stock unit changes only with every lot converted to the new one."
+                    "stock unit changes only with every lot converted to the new one "
+                    "(choose the new unit on the ingredient's admin page)."
                 }
             )
 
@@ -299,12 +300,13 @@ class Lot(models.Model):
                 }
             )
         latest = latest_purchase_date()
-        if self.purchased_on and self.purchased_on > latest:
+        # clean() may run before the fields are cleaned (bulk purchases)
+        purchased_on = self._meta.get_field("purchased_on").to_python(self.purchased_on)
+        if purchased_on and purchased_on > latest:
             raise ValidationError(
                 {
                     "purchased_on": f"A purchase cannot be dated after "
-                    f"{latest:%-d %b %Y}: {self.purchased_on:%-d %b %Y} is in the "
-                    "future."
+                    f"{latest:%-d %b %Y}: {purchased_on:%-d %b %Y} is in the future."
                 }
             )
         if (

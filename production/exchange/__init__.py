@@ -49,7 +49,9 @@ def import_files(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> Result:
     """Reads, checks and (unless `dry_run`) writes; ImportFailed lists every
-    problem and means nothing was written."""
+    problem and means nothing was written. A path that is no file we can read
+    (a folder, a file too large, not text, not JSON or CSV) is a problem too,
+    and the dry run checks exactly what the real run checks."""
     progress = progress or (lambda label, done, total: None)
     dataset = DataSet()
     problems: list[Problem] = []
@@ -58,15 +60,31 @@ def import_files(
         if not path.exists():
             problems.append(Problem(str(path), "", None, "does not exist"))
             continue
-        kind = detect_format(path) if format == "auto" else format
-        reader = bake_tracker.read if kind == "bake-tracker" else READERS.get(kind)
-        if reader is None:
-            problems.append(Problem(str(path), "", kind, "is not a format we read"))
+        if path.is_dir():
+            problems.append(
+                Problem(
+                    str(path),
+                    "",
+                    None,
+                    "is a folder: give the files in it, like folder/*.csv",
+                )
+            )
+            continue
+        if not path.is_file():  # a pipe or a device: reading it may never end
+            problems.append(Problem(str(path), "", None, "is not a file"))
             continue
         try:
+            kind = detect_format(path) if format == "auto" else format
+            reader = bake_tracker.read if kind == "bake-tracker" else READERS.get(kind)
+            if reader is None:
+                problems.append(Problem(str(path), "", kind, "is not a format we read"))
+                continue
             reader(path, dataset)
         except ImportFailed as error:
             problems.extend(error.problems)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            problems.append(Problem(str(path), "", None, f"cannot be read: {reason}"))
     if problems:
         raise ImportFailed(problems)
     with transaction.atomic():

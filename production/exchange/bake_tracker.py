@@ -12,7 +12,14 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from production.exchange.rows import DataSet, ImportFailed, Problem, Row, load_json
+from production.exchange.rows import (
+    DataSet,
+    ImportFailed,
+    Problem,
+    Row,
+    load_json,
+    objects,
+)
 
 MODELLED = {
     "ingredients",
@@ -37,9 +44,11 @@ HEADER = {
 
 
 def read(path: Path, dataset: DataSet) -> None:
-    data = load_json(path)
+    data = load_json(path, dataset)
     version = str(data.get("version", ""))
     name = path.name
+    problems: list[Problem] = []
+    sections: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for section, rows in data.items():
         if section in HEADER:
             continue
@@ -47,24 +56,22 @@ def read(path: Path, dataset: DataSet) -> None:
             count = len(rows) if isinstance(rows, list) else 1
             dataset.skipped.append(f"{name}: {section} ({count}) — not modelled here")
             continue
-        if not isinstance(rows, list):
-            raise ImportFailed(
-                [Problem(f"{name} {section}", "", None, "is not a list")]
-            )
-    parents = {
-        row.get("parent_slug")
-        for row in data.get("ingredients", [])
-        if row.get("parent_slug")
-    }
-    products = {
-        row.get("slug"): row for row in data.get("products", []) if row.get("slug")
-    }
-    events = {row.get("slug"): row for row in data.get("events", []) if row.get("slug")}
+        sections[section] = objects(rows, f"{name} {section}", problems)
+
+    def rows_of(*names: str) -> list[tuple[str, dict[str, Any]]]:
+        return [found for section in names for found in sections.get(section, [])]
+
+    parents = {_key(row.get("parent_slug")) for _, row in rows_of("ingredients")}
+    products = {_key(row.get("slug")): row for _, row in rows_of("products")}
+    events = {_key(row.get("slug")): row for _, row in rows_of("events")}
+    # Rows without a slug: nothing refers to them.
+    parents.discard(None)
+    products.pop(None, None)
+    events.pop(None, None)
 
     ingredients: dict[str, Row] = {}
-    for index, row in enumerate(data.get("ingredients", [])):
-        source = f"{name} ingredients[{index}]"
-        if row.get("slug") in parents or row.get("is_category"):
+    for source, row in rows_of("ingredients"):
+        if _key(row.get("slug")) in parents or row.get("is_category"):
             continue  # a level of the hierarchy, not an ingredient bought and used
         values = _ingredient(row)
         first = ingredients.get(str(values["slug"]).lower())
@@ -80,22 +87,18 @@ def read(path: Path, dataset: DataSet) -> None:
             f"{source}: repeats the slug of {first.source}; merged into it"
         )
     dataset.rows["ingredients"].extend(ingredients.values())
-    for index, row in enumerate(data.get("products", [])):
-        dataset.rows["products"].append(Row(f"{name} products[{index}]", _product(row)))
-    for section in ("purchases", "inventory_items"):
-        for index, row in enumerate(data.get(section, [])):
-            dataset.rows["lots"].append(
-                Row(f"{name} {section}[{index}]", _lot(row, products))
-            )
-    for index, row in enumerate(data.get("recipes", [])):
-        source = f"{name} recipes[{index}]"
-        recipe, notes = _recipe(row, source)
+    for source, row in rows_of("products"):
+        dataset.rows["products"].append(Row(source, _product(row)))
+    for source, row in rows_of("purchases", "inventory_items"):
+        dataset.rows["lots"].append(Row(source, _lot(row, products)))
+    for source, row in rows_of("recipes"):
+        recipe, notes = _recipe(row, source, problems)
         dataset.rows["recipes"].append(Row(source, recipe))
         dataset.notes.extend(notes)
-    for index, row in enumerate(data.get("recipients", [])):
+    for source, row in rows_of("recipients"):
         dataset.rows["recipients"].append(
             Row(
-                f"{name} recipients[{index}]",
+                source,
                 {
                     "name": row.get("name"),
                     "household": row.get("household")
@@ -106,10 +109,10 @@ def read(path: Path, dataset: DataSet) -> None:
                 },
             )
         )
-    for index, row in enumerate(data.get("events", [])):
+    for source, row in rows_of("events"):
         dataset.rows["events"].append(
             Row(
-                f"{name} events[{index}]",
+                source,
                 {
                     "name": row.get("name"),
                     "date": row.get("event_date") or row.get("date"),
@@ -117,25 +120,32 @@ def read(path: Path, dataset: DataSet) -> None:
                 },
             )
         )
-    for index, row in enumerate(data.get("packages", [])):
-        dataset.rows["packages"].append(Row(f"{name} packages[{index}]", _package(row)))
-    for section in ("assignments", "event_recipient_packages"):
-        for index, row in enumerate(data.get(section, [])):
-            event = events.get(row.get("event_slug"), {})
-            dataset.rows["assignments"].append(
-                Row(
-                    f"{name} {section}[{index}]",
-                    {
-                        "event": row.get("event_name") or event.get("name"),
-                        "event_date": row.get("event_date") or event.get("event_date"),
-                        "recipient": row.get("recipient_name") or row.get("recipient"),
-                        "recipient_household": row.get("recipient_household") or "",
-                        "package": row.get("package_name") or row.get("package"),
-                        "quantity": row.get("quantity") or 1,
-                    },
-                )
+    for source, row in rows_of("packages"):
+        dataset.rows["packages"].append(Row(source, _package(row, source, problems)))
+    for source, row in rows_of("assignments", "event_recipient_packages"):
+        event = events.get(_key(row.get("event_slug")), {})
+        dataset.rows["assignments"].append(
+            Row(
+                source,
+                {
+                    "event": row.get("event_name") or event.get("name"),
+                    "event_date": row.get("event_date") or event.get("event_date"),
+                    "recipient": row.get("recipient_name") or row.get("recipient"),
+                    "recipient_household": row.get("recipient_household") or "",
+                    "package": row.get("package_name") or row.get("package"),
+                    "quantity": row.get("quantity") or 1,
+                },
             )
+        )
+    if problems:
+        raise ImportFailed(problems)
     dataset.notes.append(f"{name}: bake-tracker format {version or 'unknown'}")
+
+
+def _key(value: Any) -> str | None:
+    """A slug to look rows up by; anything but text (a list, an object) is
+    none, so that it matches nothing instead of failing."""
+    return value if isinstance(value, str) and value else None
 
 
 def _ingredient(row: dict[str, Any]) -> dict[str, Any]:
@@ -172,19 +182,22 @@ def _product(row: dict[str, Any]) -> dict[str, Any]:
 
 def _lot(row: dict[str, Any], products: dict[str, dict]) -> dict[str, Any]:
     """A purchase or inventory item: packages of a product, or a quantity."""
-    product = products.get(row.get("product_slug"), {})
+    product = products.get(_key(row.get("product_slug")), {})
     packages = row.get("package_count") or row.get("packages")
     size = _decimal(product.get("package_unit_quantity")) if product else None
     if size is not None and packages is not None and row.get("quantity") is None:
-        quantity, unit = _decimal(packages) * size, product.get("package_unit")
+        quantity, unit = _times(packages, size), product.get("package_unit")
     elif size is not None and row.get("quantity") is not None and not row.get("unit"):
-        quantity, unit = _decimal(row["quantity"]) * size, product.get("package_unit")
+        quantity, unit = _times(row["quantity"], size), product.get("package_unit")
     else:
         quantity, unit = row.get("quantity"), row.get("unit") or ""
     total = row.get("total_cost") or row.get("total_price") or row.get("cost")
     if total is None and (row.get("unit_price") or row.get("price")) is not None:
         count = packages or row.get("quantity") or 1
-        total = _decimal(row.get("unit_price") or row.get("price")) * _decimal(count)
+        price = row.get("unit_price") or row.get("price")
+        factor = _decimal(count)
+        # A count that is no number makes a total the import refuses, shown.
+        total = _times(price, factor) if factor is not None else f"{price} × {count}"
     return {
         "ingredient": row.get("ingredient_slug")
         or product.get("ingredient_slug")
@@ -207,23 +220,44 @@ def _lot(row: dict[str, Any], products: dict[str, dict]) -> dict[str, Any]:
 
 def _decimal(value) -> Decimal | None:
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value))
     except (InvalidOperation, TypeError):
         return None
+    return number if number.is_finite() else None
 
 
-def _recipe(row: dict[str, Any], source: str) -> tuple[dict[str, Any], list[str]]:
+def _times(value, factor: Decimal):
+    """The value times the factor; a value that is no number is kept as it
+    is, for the import to refuse it by name."""
+    number = _decimal(value)
+    if number is None:
+        return value
+    try:
+        return number * factor
+    except ArithmeticError:  # beyond Decimal's range: refused as too large
+        return value
+
+
+def _recipe(
+    row: dict[str, Any], source: str, problems: list[Problem]
+) -> tuple[dict[str, Any], list[str]]:
     notes = []
     counts = [
         unit
-        for unit in row.get("finished_units") or []
+        for _, unit in objects(
+            row.get("finished_units") or [], f"{source}.finished_units", problems
+        )
         if unit.get("unit_yield_quantity") and unit.get("yield_mode", "discrete_count")
     ]
-    batch = max(counts, key=lambda unit: unit["unit_yield_quantity"], default=None)
-    if row.get("components"):
-        notes.append(
-            f"{source}: its {len(row['components'])} sub-recipes are not imported"
-        )
+    batch = max(
+        counts,
+        key=lambda unit: _decimal(unit["unit_yield_quantity"]) or Decimal(0),
+        default=None,
+    )
+    components = row.get("components")
+    if components:
+        count = len(components) if isinstance(components, list) else 1
+        notes.append(f"{source}: its {count} sub-recipes are not imported")
     text = row.get("notes") or ""
     if row.get("source"):
         text = f"{text}\n\nSource: {row['source']}".strip()
@@ -242,16 +276,22 @@ def _recipe(row: dict[str, Any], source: str) -> tuple[dict[str, Any], list[str]
                     "quantity": line.get("quantity"),
                     "unit": line.get("unit"),
                     "note": line.get("notes") or "",
+                    "_source": where,
                 }
-                for line in row.get("ingredients") or []
+                for where, line in objects(
+                    row.get("ingredients") or [], f"{source}.ingredients", problems
+                )
             ],
         },
         notes,
     )
 
 
-def _package(row: dict[str, Any]) -> dict[str, Any]:
-    items = row.get("items") or row.get("contents") or row.get("finished_goods") or []
+def _package(row: dict[str, Any], source: str, problems: list[Problem]) -> dict:
+    key = next(
+        (key for key in ("items", "contents", "finished_goods") if row.get(key)),
+        "items",
+    )
     return {
         "name": row.get("name"),
         "description": row.get("description") or "",
@@ -261,7 +301,8 @@ def _package(row: dict[str, Any]) -> dict[str, Any]:
                 or item.get("recipe")
                 or item.get("name"),
                 "quantity": item.get("quantity"),
+                "_source": where,
             }
-            for item in items
+            for where, item in objects(row.get(key) or [], f"{source}.{key}", problems)
         ],
     }

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import MAX_EMAX, MIN_EMIN, Decimal, localcontext
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
 from django.utils.text import slugify
 
 from bakery.numbers import quantize_money, quantize_quantity
-from events.models import Assignment, Event, Package, Recipient
+from events.models import Assignment, Event, Package, PackageItem, Recipient
+from events.services import (
+    ensure_package_contents_can_change,
+    ensure_recipe_yield_can_change,
+)
 from pantry import units
-from pantry.models import Ingredient, Lot, Product, Recipe, StockUnit
-from production.exchange.rows import NESTED_CSV, SECTIONS, DataSet, Problem, Row
+from pantry.models import Ingredient, Lot, Product, Recipe, RecipeLine, StockUnit
+from production.exchange.rows import (
+    NESTED_CSV,
+    SECTIONS,
+    DataSet,
+    Problem,
+    Row,
+    not_an_object,
+)
 from production.exchange.values import (
     FieldError,
     boolean,
@@ -25,6 +38,7 @@ from production.exchange.values import (
     money,
     number,
     text,
+    unfit,
     unit,
 )
 
@@ -164,6 +178,10 @@ class Planner:
                 description=ingredient.description,
             )
         self.missing: dict[str, list[str]] = defaultdict(list)
+        # What the plan changes of each saved object, as the writer will, and
+        # the (first) row changing it.
+        self.planned: dict[models.Model, dict[str, Any]] = {}
+        self.changed_by: dict[models.Model, str] = {}
 
     def problem(self, row: Row, error: FieldError | str, field_name: str = "") -> None:
         if isinstance(error, FieldError):
@@ -173,12 +191,98 @@ class Planner:
         else:
             self.plan.problems.append(Problem(row.source, field_name, None, error))
 
+    def fits(
+        self,
+        row: Row,
+        model: type[models.Model],
+        values: Mapping[str, Any],
+        *,
+        also: Mapping[str, Any] | None = None,
+        named: Mapping[str, str] | None = None,
+        stored: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Whether the model takes `values`, as they will be stored: each
+        fits its column, and the model's `clean` finds nothing wrong (see
+        values.unfit); `also` holds what else that clean may look at (saved
+        objects referred to, copies of values). Anything refused is a
+        problem under the row's own field (`named` maps a model field to it
+        when they differ) and value; `stored` says, by row field, what a
+        value becomes once stored when that is not what the row says (a
+        lot's quantity in its stock unit)."""
+        named, stored = named or {}, stored or {}
+        reasons = unfit(model(**values, **(also or {})), values)
+        for name, reason in reasons.items():
+            field_name = "" if name == NON_FIELD_ERRORS else named.get(name, name)
+            if field_name in stored:
+                reason = f"{stored[field_name]}: {reason}"
+            value = row.data.get(field_name) if field_name else None
+            self.problem(row, FieldError(field_name, value, reason))
+        return not reasons
+
     def run(self) -> Plan:
         self.attach_nested()
         for section in SECTIONS:
             getattr(self, f"plan_{section}")(self.dataset.rows.get(section, []))
         self.report_missing()
+        self.check_writes()
         return self.plan
+
+    def check_writes(self) -> None:
+        """Runs `full_clean` on every object the import creates or changes,
+        as saving it would, in the dry run too: each value, the model's own
+        `clean`, its unique fields and its constraints. Of an object changed,
+        only the fields changed are checked (its `clean` sees them all), as
+        a ModelForm does; references to objects the import creates are left
+        out (they do not exist yet). Rows refused already are not checked
+        again."""
+        refused = {problem.source for problem in self.plan.problems}
+        for pendings in self.plan.creates.values():
+            for pending in pendings:
+                if pending.source not in refused:
+                    later = {
+                        n for n, v in pending.values.items() if isinstance(v, Pending)
+                    }
+                    values = {
+                        name: self.as_planned(value)
+                        for name, value in pending.values.items()
+                        if name not in later
+                    }
+                    self.full_clean(pending.source, pending.model(**values), later)
+        for obj, changes in self.planned.items():
+            source = self.changed_by[obj]
+            if source not in refused:
+                unchanged = {
+                    field.name
+                    for field in obj._meta.concrete_fields
+                    if field.name not in changes and field.attname not in changes
+                }
+                self.full_clean(source, self.as_planned(obj), unchanged)
+
+    def allowed(
+        self, row: Row, name: str, value, check: Callable[..., None], **arguments
+    ) -> bool:
+        """Runs a rule of the services on a planned change; a refusal is the
+        row's problem."""
+        try:
+            check(**arguments)
+        except ValidationError as error:
+            self.problem(row, FieldError(name, value, " ".join(error.messages)))
+            return False
+        return True
+
+    def full_clean(self, source: str, obj: models.Model, exclude: set[str]) -> None:
+        try:
+            obj.full_clean(exclude=exclude)
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                self.plan.problems.append(
+                    Problem(
+                        source,
+                        "" if name == NON_FIELD_ERRORS else name,
+                        getattr(obj, name, None),
+                        " ".join(messages),
+                    )
+                )
 
     def attach_nested(self) -> None:
         """Puts CSV lines and items under their recipe or package rows."""
@@ -289,6 +393,20 @@ class Planner:
                 self.problem(row, error)
                 self.known_but_refused(row)
                 continue
+            measure = text(row, "density", max_length=100)
+            if not self.fits(
+                row,
+                Ingredient,
+                {**values, "stock_unit": stock_unit or "g"},
+                named={"density_g_per_ml": "density"} if measure else None,
+                stored=(
+                    {"density": f"makes {values['density_g_per_ml']:,} g per ml"}
+                    if measure
+                    else None
+                ),
+            ):
+                self.known_but_refused(row)
+                continue
             if not re.fullmatch(r"[\w-]+", values["slug"]):
                 self.problem(
                     row,
@@ -328,20 +446,7 @@ class Planner:
                 continue
             if stock_unit:
                 values["stock_unit"] = stock_unit
-            if values.get(
-                "stock_unit", existing.stock_unit
-            ) != existing.stock_unit and (existing.lots.exists()):
-                self.problem(
-                    row,
-                    FieldError(
-                        "stock_unit",
-                        stock_unit,
-                        f"{existing.name} has lots counted in {existing.stock_unit}: "
-                        "its stock unit cannot change",
-                    ),
-                )
-                continue
-            self.update_or_keep("ingredients", existing, values)
+            self.update_or_keep(row, "ingredients", existing, values)
 
     def repeated(self, row: Row, seen: dict, key, field_name: str, value) -> bool:
         """Whether an earlier row has the same natural key (then reported)."""
@@ -368,20 +473,44 @@ class Planner:
                 return units.parse_density(measure)
             except ValidationError as error:
                 raise FieldError("density", measure, " ".join(error.messages)) from None
+            except ArithmeticError:  # too many digits to round to 6 places
+                raise FieldError(
+                    "density", measure, "makes a density far too large"
+                ) from None
         value = number(row, "density_g_per_ml", required=False, places=6)
         return value
 
-    def update_or_keep(self, section: str, obj, values: dict[str, Any]) -> None:
+    def update_or_keep(
+        self, row: Row, section: str, obj, values: dict[str, Any]
+    ) -> None:
         changes = {
             name: value
             for name, value in values.items()
             if name != "slug" and _differs(getattr(obj, name), value)
         }
         if changes:
-            self.plan.updates.append((obj, changes))
+            self.change(row, obj, changes)
             self.plan.counts.updated[section] += 1
         else:
             self.plan.counts.unchanged[section] += 1
+
+    def change(self, row: Row, obj, changes: dict[str, Any]) -> None:
+        self.plan.updates.append((obj, changes))
+        self.planned.setdefault(obj, {}).update(changes)
+        self.changed_by.setdefault(obj, row.source)
+
+    def as_planned(self, obj):
+        """A saved object as the writer leaves it, with the plan's changes
+        (a copy); anything else as it is."""
+        changes = (
+            self.planned.get(obj) if isinstance(obj, models.Model) and obj.pk else None
+        )
+        if not changes:
+            return obj
+        planned = copy.copy(obj)
+        for name, value in changes.items():
+            setattr(planned, name, value)
+        return planned
 
     # products -----------------------------------------------------------------
 
@@ -414,6 +543,8 @@ class Planner:
             except FieldError as error:
                 self.problem(row, error)
                 continue
+            if not self.fits(row, Product, values):
+                continue
             ingredient = self.ingredient_ref(
                 row, "ingredient", reference, unit_hint=values["package_unit"]
             )
@@ -443,6 +574,7 @@ class Planner:
                 self.products[key] = pending
             else:
                 self.update_or_keep(
+                    row,
                     "products",
                     existing,
                     {
@@ -485,11 +617,11 @@ class Planner:
             package_unit,
         )
 
-    @staticmethod
-    def facts(ingredient):
-        return (
-            _Facts(ingredient.values) if isinstance(ingredient, Pending) else ingredient
-        )
+    def facts(self, ingredient):
+        """The ingredient's conversion facts as the import leaves them."""
+        if isinstance(ingredient, Pending):
+            return _Facts(ingredient.values)
+        return self.as_planned(ingredient)
 
     def conversion_problem(self, ingredient, code: str) -> str:
         facts = self.facts(ingredient)
@@ -535,9 +667,8 @@ class Planner:
         if isinstance(ingredient, Pending):
             ingredient.values["stock_unit"] = base
         else:
-            self.plan.updates.append((ingredient, {"stock_unit": base}))
+            self.change(row, ingredient, {"stock_unit": base})
             self.plan.counts.updated["ingredients"] += 1
-            ingredient.stock_unit = base
         self.plan.warnings.append(
             f"{row.source}: {facts.name} is counted in {base} from now on, as its "
             f"products are sold in {code} and it has no fact to convert them."
@@ -624,6 +755,35 @@ class Planner:
                     ),
                 )
                 continue
+            stock_unit = self.facts(ingredient).stock_unit
+            amount = self.in_stock_unit(ingredient, quantity, lot_unit)
+            cost = _rounded(quantize_money, total_cost)
+            converted = lot_unit and lot_unit != stock_unit
+            saved = {  # for Lot.clean, which compares them
+                name: self.as_planned(target)
+                for name, target in (("ingredient", ingredient), ("product", product))
+                if target is not None and not isinstance(target, Pending)
+            }
+            if not self.fits(
+                row,
+                Lot,
+                {
+                    "quantity_purchased": amount,
+                    "total_cost": cost,
+                    "purchased_on": purchased_on,
+                    "expires_on": expires_on,
+                    "supplier": supplier,
+                    "notes": notes,
+                },
+                also={"quantity_remaining": amount, "cost_remaining": cost, **saved},
+                named={"quantity_purchased": "quantity"},
+                stored=(
+                    {"quantity": f"is {amount:,} {stock_unit} in its stock unit"}
+                    if converted
+                    else None
+                ),
+            ):
+                continue
             purchase = {
                 "ingredient": ingredient,
                 "product": product,
@@ -635,7 +795,7 @@ class Planner:
                 "supplier": supplier,
                 "notes": notes,
             }
-            key = self.lot_key(purchase)
+            key = self.lot_key(purchase, amount=amount, cost=cost)
             if key is not None and existing[key] > 0:
                 existing[key] -= 1
                 self.plan.counts.unchanged["lots"] += 1
@@ -643,20 +803,33 @@ class Planner:
             self.plan.purchases.append(purchase)
             self.plan.counts.created["lots"] += 1
 
-    def lot_key(self, purchase: dict) -> tuple | None:
+    def in_stock_unit(self, ingredient, quantity: Decimal, code: str) -> Decimal:
+        """The quantity as a lot of the ingredient will hold it: converted to
+        its stock unit (as the import leaves it) and rounded as QuantityField
+        rounds it."""
+        facts = self.facts(ingredient)
+        if not code:
+            return _rounded(quantize_quantity, quantity)
+        # Decimal's range, not the column's, could end the conversion of
+        # 1E+999999 lb: the column check is the one to refuse it.
+        with localcontext() as context:
+            context.Emax, context.Emin = MAX_EMAX, MIN_EMIN
+            amount = units.convert(quantity, code, facts.stock_unit, ingredient=facts)
+        return _rounded(quantize_quantity, amount)
+
+    def lot_key(
+        self, purchase: dict, *, amount: Decimal, cost: Decimal
+    ) -> tuple | None:
         """The key of an existing identical lot, for saved ingredients only."""
         ingredient, product = purchase["ingredient"], purchase["product"]
         if isinstance(ingredient, Pending) or isinstance(product, Pending):
             return None
-        amount = quantize_quantity(
-            ingredient.to_stock_unit(purchase["quantity"], purchase["unit"])
-        )
         return (
             ingredient.pk,
             product.pk if product else None,
             purchase["purchased_on"],
             amount,
-            quantize_money(purchase["total_cost"]),
+            cost,
             purchase["supplier"],
         )
 
@@ -686,6 +859,8 @@ class Planner:
             except FieldError as error:
                 self.problem(row, error)
                 continue
+            if not self.fits(row, Recipe, values):
+                continue
             key = values["slug"].lower()
             if self.repeated(row, seen, key, "slug", values["slug"]):
                 continue
@@ -711,8 +886,19 @@ class Planner:
                 self.recipe_names[values["name"].lower()] = pending
                 self.plan.replaced_lines.append((pending, lines))
                 continue
+            changes_yield = not isinstance(existing, Pending) and (
+                existing.yield_quantity != values["yield_quantity"]
+            )
+            if changes_yield and not self.allowed(
+                row,
+                "yield_quantity",
+                values["yield_quantity"],
+                ensure_recipe_yield_can_change,
+                recipe=existing,
+            ):
+                continue
             before = len(self.plan.updates)
-            self.update_or_keep("recipes", existing, values)
+            self.update_or_keep(row, "recipes", existing, values)
             current = [
                 (line.ingredient_id, line.quantity, line.unit, line.note)
                 for line in existing.lines.all()
@@ -745,10 +931,13 @@ class Planner:
     def recipe_lines(self, row: Row) -> list[dict] | None:
         raw_lines = row.data.get("lines") or []
         if not isinstance(raw_lines, list):
-            self.problem(row, FieldError("lines", None, "must be a list"))
+            self.problem(row, FieldError("lines", raw_lines, "must be a list"))
             return None
         lines, ok = [], True
         for index, raw in enumerate(raw_lines):
+            if not self.is_object(raw, f"{row.source}.lines[{index}]"):
+                ok = False
+                continue
             line_row = Row(raw.pop("_source", f"{row.source}.lines[{index}]"), raw)
             try:
                 reference = text(line_row, "ingredient", required=True)
@@ -757,6 +946,18 @@ class Planner:
                 note = text(line_row, "note")
             except FieldError as error:
                 self.problem(line_row, error)
+                ok = False
+                continue
+            if not self.fits(
+                line_row,
+                RecipeLine,
+                {
+                    "quantity": quantity,
+                    "unit": line_unit,
+                    "note": note,
+                    "position": index + 1,
+                },
+            ):
                 ok = False
                 continue
             ingredient = self.ingredient_ref(
@@ -776,6 +977,13 @@ class Planner:
                 }
             )
         return lines if ok else None
+
+    def is_object(self, raw: Any, source: str) -> bool:
+        """Whether a line or item is an object of fields; if not, a problem."""
+        if isinstance(raw, dict):
+            return True
+        self.plan.problems.append(not_an_object(source, raw))
+        return False
 
     def warn_unconvertible(self, row: Row, ingredient, quantity, code: str) -> None:
         problem = self.conversion_problem(ingredient, code)
@@ -829,6 +1037,8 @@ class Planner:
             except FieldError as error:
                 self.problem(row, error)
                 continue
+            if not self.fits(row, model, values):
+                continue
             key = key_of(values)
             if self.repeated(row, seen, key, "name", values["name"]):
                 continue
@@ -839,7 +1049,7 @@ class Planner:
                 self.plan.counts.created[section] += 1
                 index[key] = pending
             else:
-                self.update_or_keep(section, existing, values)
+                self.update_or_keep(row, section, existing, values)
 
     def plan_packages(self, rows: list[Row]) -> None:
         self.packages = {
@@ -853,6 +1063,8 @@ class Planner:
                 }
             except FieldError as error:
                 self.problem(row, error)
+                continue
+            if not self.fits(row, Package, values):
                 continue
             items = self.package_items(row)
             if items is None:
@@ -871,7 +1083,7 @@ class Planner:
                 )
                 continue
             before = len(self.plan.updates)
-            self.update_or_keep("packages", existing, values)
+            self.update_or_keep(row, "packages", existing, values)
             current = sorted(
                 (item.recipe_id, item.quantity) for item in existing.items.all()
             )
@@ -882,22 +1094,34 @@ class Planner:
                 )
                 for item in items
             )
-            if current != wanted:
+            if current != wanted and self.allowed(
+                row,
+                "items",
+                None,
+                ensure_package_contents_can_change,
+                package=existing,
+            ):
                 self.replace_children("packages", existing, items, before=before)
 
     def package_items(self, row: Row) -> list[dict] | None:
         raw_items = row.data.get("items") or []
         if not isinstance(raw_items, list):
-            self.problem(row, FieldError("items", None, "must be a list"))
+            self.problem(row, FieldError("items", raw_items, "must be a list"))
             return None
         items, ok, recipes_seen = [], True, set()
         for index, raw in enumerate(raw_items):
+            if not self.is_object(raw, f"{row.source}.items[{index}]"):
+                ok = False
+                continue
             item_row = Row(raw.pop("_source", f"{row.source}.items[{index}]"), raw)
             try:
                 reference = text(item_row, "recipe", required=True)
                 quantity = number(item_row, "quantity", places=2)
             except FieldError as error:
                 self.problem(item_row, error)
+                ok = False
+                continue
+            if not self.fits(item_row, PackageItem, {"quantity": quantity}):
                 ok = False
                 continue
             recipe = self.recipes.get(reference.lower()) or self.recipe_names.get(
@@ -954,6 +1178,8 @@ class Planner:
             except FieldError as error:
                 self.problem(row, error)
                 continue
+            if not self.fits(row, Assignment, {"quantity": quantity}):
+                continue
             event = self.events.get(event_key)
             recipient = self.recipients.get(recipient_key)
             package = self.packages.get(package_key)
@@ -995,7 +1221,18 @@ class Planner:
                 )
                 self.plan.counts.created["assignments"] += 1
             else:
-                self.update_or_keep("assignments", found, {"quantity": int(quantity)})
+                self.update_or_keep(
+                    row, "assignments", found, {"quantity": int(quantity)}
+                )
+
+
+def _rounded(quantize: Callable[[Decimal], Decimal], value: Decimal) -> Decimal:
+    """The value rounded as its field rounds it; one with more digits than
+    Decimal rounds (28) is left as it is, for its column check to refuse."""
+    try:
+        return quantize(value)
+    except ArithmeticError:
+        return value
 
 
 class _Facts:

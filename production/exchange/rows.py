@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
+import reprlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,12 @@ SECTIONS = (
     "events",
     "assignments",
 )
+# Far above a season's data (100,000 lots are some 30 MB of JSON), low enough
+# that a file read whole, then parsed, fits in memory.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+# Our format nests 5 deep and bake-tracker's exports 6; json recurses once a
+# level and gives up near 1,000, and so would anything printing the values.
+MAX_JSON_DEPTH = 32
 # CSV files whose rows are the nested lists of another section:
 # file -> (section, its key field, the child's field naming it, nested list)
 NESTED_CSV = {
@@ -51,9 +60,26 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.source}, {self.field}" if self.field else self.source
-        if self.value not in (None, ""):
-            return f"{where} = {self.value!r}: {self.reason}"
+        if self.value is not None and self.value != "":
+            return f"{where} = {_shown(self.value)}: {self.reason}"
         return f"{where}: {self.reason}"
+
+
+class _Short(reprlib.Repr):
+    """Values cut short, numbers read from JSON shown as they were written
+    (1E+30, not Decimal('1E+30')), text quoted."""
+
+    def __init__(self):
+        super().__init__()
+        self.maxstring = self.maxother = 80
+        self.maxlist = self.maxdict = 4
+        self.maxlevel = 2
+
+    def repr_Decimal(self, value: Decimal, level: int) -> str:
+        return self.repr_str(str(value), level).strip("'")
+
+
+_shown = _Short().repr
 
 
 class ImportFailed(Exception):
@@ -70,8 +96,9 @@ class ImportFailed(Exception):
 def detect_format(path: Path) -> str:
     if path.suffix.lower() == ".csv":
         return "csv"
-    with path.open(encoding="utf-8") as handle:
-        head = handle.read(4096)
+    # The markers are ASCII, which reads the same in every encoding we read.
+    with path.open("rb") as handle:
+        head = handle.read(4096).decode("latin-1")
     if re.search(r'"format"\s*:\s*"bakery"', head):
         return "json"
     if '"bake-tracker"' in head or '"Seasonal Baking Tracker' in head:
@@ -83,33 +110,113 @@ def detect_format(path: Path) -> str:
 
 def read_json(path: Path, dataset: DataSet) -> None:
     """Our JSON format: {"format": "bakery", "ingredients": [...], ...}."""
-    data = load_json(path)
+    data = load_json(path, dataset)
+    problems: list[Problem] = []
     for section, rows in data.items():
         if section in ("format", "version", "exported_at"):
             continue
         if section not in SECTIONS:
             dataset.skipped.append(f"{path.name}: section “{section}” is not ours")
             continue
-        if not isinstance(rows, list):
-            raise ImportFailed(
-                [Problem(f"{path.name} {section}", "", None, "is not a list")]
-            )
-        for index, row in enumerate(rows):
-            dataset.rows[section].append(Row(f"{path.name} {section}[{index}]", row))
+        for source, row in objects(rows, f"{path.name} {section}", problems):
+            dataset.rows[section].append(Row(source, row))
+    if problems:
+        raise ImportFailed(problems)
 
 
-def load_json(path: Path) -> dict:
+def objects(
+    value: Any, source: str, problems: list[Problem]
+) -> list[tuple[str, dict[str, Any]]]:
+    """The objects of a JSON list, each with its path ("data.json lots[3]");
+    a list missing or empty has none. Anything that is not a list, or not an
+    object in it, is added to `problems`."""
+    if value is None or value == []:
+        return []
+    if not isinstance(value, list):
+        problems.append(Problem(source, "", value, f"is {_kind(value)}, not a list"))
+        return []
+    found = []
+    for index, item in enumerate(value):
+        where = f"{source}[{index}]"
+        if isinstance(item, dict):
+            found.append((where, item))
+        else:
+            problems.append(not_an_object(where, item))
+    return found
+
+
+def not_an_object(source: str, value: Any) -> Problem:
+    return Problem(
+        source, "", value, f'is {_kind(value)}, not an object like {{"name": ...}}'
+    )
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float, Decimal)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def load_json(path: Path, dataset: DataSet) -> dict:
+    """The object a JSON file holds, its numbers as exact Decimals (a price
+    of 13.69 stays 13.69, and 1e400 stays a number to refuse, not infinity)."""
+    text = read_text(path, dataset)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        data = json.loads(text, parse_float=_exact, parse_int=Decimal)
+        too_deep = _deeper_than(MAX_JSON_DEPTH, data)
+    except json.JSONDecodeError as error:
         raise ImportFailed(
             [Problem(path.name, "", None, f"is not JSON: {error}")]
         ) from None
+    except RecursionError:  # json gives up near 1,000 levels
+        too_deep = True
+    if too_deep:
+        raise ImportFailed(
+            [
+                Problem(
+                    path.name,
+                    "",
+                    None,
+                    f"nests lists and objects more than {MAX_JSON_DEPTH} levels "
+                    "deep; our files need 5",
+                )
+            ]
+        )
     if not isinstance(data, dict):
         raise ImportFailed(
             [Problem(path.name, "", None, "must hold an object of sections")]
         )
     return data
+
+
+def _exact(number: str) -> Decimal | str:
+    """A JSON number as a Decimal; one beyond Decimal's range stays text, for
+    the field reading it to refuse."""
+    try:
+        return Decimal(number)
+    except InvalidOperation:
+        return number
+
+
+def _deeper_than(limit: int, data: Any) -> bool:
+    """Whether lists and objects nest more than `limit` levels in `data`;
+    looked at one level at a time, so that nothing recurses."""
+    level, containers = 0, [data] if isinstance(data, (dict, list)) else []
+    while containers and level <= limit:
+        level += 1
+        containers = [
+            child
+            for value in containers
+            for child in (value.values() if isinstance(value, dict) else value)
+            if isinstance(child, (dict, list))
+        ]
+    return level > limit
 
 
 def read_csv(path: Path, dataset: DataSet) -> None:
@@ -127,20 +234,101 @@ def read_csv(path: Path, dataset: DataSet) -> None:
                 )
             ]
         )
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        rows = [
-            Row(
-                f"{path.name} row {number}",
-                {k: _formula_kept_as_text(v) for k, v in row.items() if k},
+    reader = csv.DictReader(io.StringIO(read_text(path, dataset), newline=""))
+    rows: list[Row] = []
+    number = 1  # the header
+    try:
+        if reader.fieldnames is not None:  # asking for it reads the header
+            number = 2
+        for record in reader:
+            rows.append(
+                Row(
+                    f"{path.name} row {number}",
+                    {k: _formula_kept_as_text(v) for k, v in record.items() if k},
+                )
             )
-            for number, row in enumerate(reader, start=2)
-        ]
+            number += 1
+    except csv.Error as error:
+        raise ImportFailed(
+            [Problem(f"{path.name} row {number}", "", None, _csv_reason(error))]
+        ) from None
     if section in NESTED_CSV:
         parent, _, _, nested = NESTED_CSV[section]
         dataset.rows[f"{parent}:{nested}"].extend(rows)
     else:
         dataset.rows[section].extend(rows)
+
+
+def _csv_reason(error: csv.Error) -> str:
+    if str(error).startswith("field larger than field limit"):
+        # The limit stays: a cell this long is a broken file, not a baker's note.
+        return (
+            f"has a field longer than {csv.field_size_limit():,} characters, "
+            "more than a CSV field may hold (is a quote left open?)"
+        )
+    return f"is not CSV: {error}"
+
+
+def read_text(path: Path, dataset: DataSet) -> str:
+    """The text of a file in UTF-8 (with or without a byte order mark) or,
+    failing that, in Windows-1252: what Excel on Windows saves as "CSV", a
+    superset of latin-1 for text. Reading it so is noted, for the baker to
+    check the accents. A file too large, holding NUL bytes (not text), or in
+    neither encoding is refused."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ImportFailed(
+            [
+                Problem(
+                    path.name,
+                    "",
+                    None,
+                    f"is larger than {MAX_FILE_BYTES // 2**20} MB ({size:,} bytes), "
+                    "the most a file may hold: split it in several",
+                )
+            ]
+        )
+    data = path.read_bytes()
+    if b"\0" in data:
+        raise ImportFailed(
+            [
+                Problem(
+                    path.name,
+                    "",
+                    None,
+                    "holds NUL bytes, so it is not text: save it as CSV (UTF-8) "
+                    "or JSON",
+                )
+            ]
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        first = error.start
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as error:
+        raise ImportFailed(
+            [
+                Problem(
+                    path.name,
+                    "",
+                    None,
+                    f"is not text: byte {data[error.start]:#04x} at position "
+                    f"{error.start:,} is neither UTF-8 nor Windows-1252; save it "
+                    "as UTF-8",
+                )
+            ]
+        ) from None
+    # One byte is one character in Windows-1252: `first` is a text position.
+    start, end = text.rfind("\n", 0, first) + 1, text.find("\n", first)
+    line = text[start : end if end >= 0 else len(text)].strip()
+    number = text.count("\n", 0, first) + 1
+    dataset.notes.append(
+        f"{path.name}: not UTF-8, read as Windows-1252 (latin-1); check its "
+        f"accents, first on line {number}: {line[:80]}"
+    )
+    return text
 
 
 def _formula_kept_as_text(value):

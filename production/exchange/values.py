@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime
 import re
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterable
+from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from pantry import units
 from production.exchange.rows import Row
@@ -27,7 +29,18 @@ def text(row: Row, name: str, *, required=False, max_length=200) -> str:
         raise FieldError(
             name, value[:40] + "…", f"is longer than {max_length} characters"
         )
+    if _UNSTORABLE.search(value):
+        raise FieldError(
+            name,
+            value[:40],
+            "holds a character no database keeps (NUL, or half a surrogate pair)",
+        )
     return value
+
+
+# JSON can write them ("\u0000", "\ud800"); PostgreSQL refuses the first and
+# UTF-8 cannot encode the second.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def number(
@@ -48,9 +61,7 @@ def number(
         raise FieldError(name, value, "is not a number")
     if positive and amount <= 0:
         raise FieldError(name, value, "must be above zero")
-    if amount != amount.quantize(Decimal(1).scaleb(-places), rounding="ROUND_DOWN"):
-        raise FieldError(name, value, f"has more than {places} decimal places")
-    return amount
+    return _at_most_places(amount, places, name, value)
 
 
 _MONEY = re.compile(r"^[$€£]?\s*(\d{1,3}(,\d{3})*|\d+)?([.,]\d+)?$")
@@ -74,10 +85,63 @@ def money(row: Row, name: str) -> Decimal:
         digits = digits.replace(",", ".")  # decimal comma: 13,69
     else:
         digits = digits.replace(",", "")
-    amount = Decimal(digits)
-    if amount != amount.quantize(Decimal("0.0001"), rounding="ROUND_DOWN"):
-        raise FieldError(name, value, "has more than 4 decimal places")
-    return amount
+    return _at_most_places(Decimal(digits), 4, name, value)
+
+
+def _at_most_places(amount: Decimal, places: int, name: str, value: Any) -> Decimal:
+    """The amount written with `places` decimal places ("1.50000" -> 1.500);
+    more that are not zeros are refused. Never rounds: a number too long to
+    round (1E+400) stays as it is, for its column check to refuse."""
+    _, digits, exponent = amount.as_tuple()
+    extra = -int(exponent) - places  # decimal places written beyond `places`
+    if extra <= 0:
+        return amount
+    if any(digits[-extra:]):
+        raise FieldError(name, value, f"has more than {places} decimal places")
+    # Exact: only zeros go, and the digits kept fit in this precision.
+    exact = Context(prec=max(len(digits), 1))
+    return amount.quantize(Decimal(1).scaleb(-places), context=exact)
+
+
+def unfit(obj: models.Model, names: Iterable[str]) -> dict[str, str]:
+    """Why `obj` cannot be saved as it is, by field name (NON_FIELD_ERRORS for
+    the whole): what `full_clean` checks but uniqueness and constraints, for
+    the fields named. Each value, as it will be stored (a lot's quantity in
+    its stock unit, rounded), goes through its own field's `clean`
+    (max_digits and decimal_places, max_length, choices, minimum); then the
+    model's `clean` runs. So the limits are the model's, written nowhere
+    else. References to other objects are left to the planner."""
+    reasons = {}
+    for name in names:
+        field = obj._meta.get_field(name)
+        if field.is_relation:
+            continue
+        try:
+            field.clean(getattr(obj, field.attname), obj)
+        except ValidationError as error:
+            reasons[name] = _reason(field, error)
+    try:
+        obj.clean()
+    except ValidationError as error:
+        for name, errors in error.update_error_dict({}).items():
+            reasons.setdefault(name, " ".join(message for e in errors for message in e))
+    return reasons
+
+
+def _reason(field: models.Field, error: ValidationError) -> str:
+    # Django's "no more than 14 digits in total" does not tell a baker which
+    # side of the point is too long.
+    if isinstance(field, models.DecimalField) and {
+        "max_digits",
+        "max_decimal_places",
+        "max_whole_digits",
+    } & {part.code for part in error.error_list}:
+        whole = field.max_digits - field.decimal_places
+        return (
+            f"does not fit: at most {whole} digits before the decimal point "
+            f"and {field.decimal_places} after"
+        )
+    return " ".join(error.messages)
 
 
 def date(row: Row, name: str, *, required=True) -> datetime.date | None:

@@ -2,6 +2,7 @@
 posted as a browser posts them, as well as the services."""
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
@@ -13,6 +14,7 @@ from events.models import Assignment, PackageItem
 from pantry.models import Ingredient, Lot, Product, Recipe, StockUnitChange
 from pantry.services import adjust_lot, record_purchase
 from pantry.tests.factories import IngredientFactory, LotFactory, ProductFactory
+from production.exchange import ImportFailed, import_files
 from production.models import ConsumptionLine, ProductionRecord
 from production.services import (
     change_stock_unit,
@@ -479,3 +481,99 @@ def test_every_admin_change_form_posted_with_its_own_values_never_fails(
         "Event",
         "Assignment",
     } <= set(checked)
+
+
+# --- imports -----------------------------------------------------------------------
+
+
+def import_season(tmp_path, **sections):
+    path = tmp_path / "season.json"
+    path.write_text(json.dumps({"format": "bakery", "version": 1, **sections}))
+    return path
+
+
+def tin_assignment_row(tin, quantity):
+    return {
+        "event": tin.event.name,
+        "event_date": tin.event.date.isoformat(),
+        "recipient": tin.recipient.name,
+        "package": tin.package.name,
+        "quantity": quantity,
+    }
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_import_cannot_change_a_delivered_assignment(
+    tmp_path, bakery, database_snapshot, dry_run
+):
+    tin = bake_and_assemble(bakery)
+    update_package_status(assignment=tin, status="delivered")
+    path = import_season(tmp_path, assignments=[tin_assignment_row(tin, 40)])
+    before = database_snapshot()
+
+    with pytest.raises(ImportFailed) as raised:
+        import_files([path], dry_run=dry_run)
+
+    [problem] = raised.value.problems
+    assert (problem.source, problem.field) == ("season.json assignments[0]", "quantity")
+    assert "is delivered: its quantity stays as it is" in problem.reason
+    assert database_snapshot() == before
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_import_cannot_change_contents_or_yield_under_assembled_packages(
+    tmp_path, bakery, dry_run
+):
+    bake_and_assemble(bakery)
+    cookies = bakery["cookies"]
+    path = import_season(
+        tmp_path,
+        recipes=[
+            {
+                "slug": cookies.slug,
+                "name": cookies.name,
+                "yield_quantity": "1",
+                "lines": [
+                    {
+                        "ingredient": line.ingredient.slug,
+                        "quantity": str(line.quantity),
+                        "unit": line.unit,
+                    }
+                    for line in cookies.lines.all()
+                ],
+            }
+        ],
+        packages=[
+            {
+                "name": "Cookie tin",
+                "items": [{"recipe": cookies.slug, "quantity": "100"}],
+            }
+        ],
+    )
+
+    with pytest.raises(ImportFailed) as raised:
+        import_files([path], dry_run=dry_run)
+
+    reasons = {problem.field: problem.reason for problem in raised.value.problems}
+    assert "The yield of Chocolate chip cannot change" in reasons["yield_quantity"]
+    assert "Cookie tin cannot change its contents" in reasons["items"]
+    assert Recipe.objects.get(pk=cookies.pk).yield_quantity == 48
+    assert PackageItem.objects.get(package__name="Cookie tin").quantity == 12
+
+
+def test_import_cannot_change_the_stock_unit_of_an_ingredient_with_lots(
+    tmp_path, bakery, database_snapshot
+):
+    flour = bakery["flour"]
+    path = import_season(
+        tmp_path,
+        ingredients=[{"slug": flour.slug, "name": flour.name, "stock_unit": "kg"}],
+    )
+    before = database_snapshot()
+
+    with pytest.raises(ImportFailed) as raised:
+        import_files([path])
+
+    assert "changes only with every lot converted" in str(raised.value.problems[0])
+    assert Ingredient.objects.get(pk=flour.pk).stock_unit == "g"
+    assert database_snapshot() == before
