@@ -316,19 +316,279 @@ def bench_import(count: int):
     return seconds, peak_mb
 
 
+SEASON_SCALES = {
+    # events, recipients (assignments per event), recipes, ingredients
+    "M": (50, 400, 200, 400),
+    "L": (100, 1000, 400, 800),
+}
+
+
+def season_file(scale: str) -> dict:
+    """A season in our import format: 8 lines a recipe, 5 lots an ingredient,
+    20 packages of 3 recipes, every recipient a package at every event."""
+    events, recipients, recipes, ingredients = SEASON_SCALES[scale]
+    start = datetime.date(2026, 9, 1)
+    return {
+        "format": "bakery",
+        "version": 1,
+        "ingredients": [
+            {"slug": f"ing-{i}", "name": f"Ingredient {i}", "stock_unit": "g"}
+            for i in range(ingredients)
+        ],
+        "products": [
+            {
+                "ingredient": f"ing-{i}",
+                "brand": "Bench",
+                "name": f"Bag {i}",
+                "package_quantity": "1000",
+                "package_unit": "g",
+            }
+            for i in range(ingredients)
+        ],
+        "lots": [
+            {
+                "ingredient": f"ing-{i}",
+                "product_brand": "Bench",
+                "product_name": f"Bag {i}",
+                "purchased_on": (start + datetime.timedelta(days=k * 7)).isoformat(),
+                "quantity": "1000",
+                "unit": "g",
+                "total_cost": f"{2 + k}.{i % 100:02d}",
+            }
+            for i in range(ingredients)
+            for k in range(5)
+        ],
+        "recipes": [
+            {
+                "slug": f"recipe-{r}",
+                "name": f"Recipe {r}",
+                "yield_quantity": "24",
+                "yield_unit": "cookies",
+                "lines": [
+                    {
+                        "ingredient": f"ing-{(r * 8 + k) % ingredients}",
+                        "quantity": str(40 + k),
+                        "unit": "g",
+                    }
+                    for k in range(8)
+                ],
+            }
+            for r in range(recipes)
+        ],
+        "recipients": [{"name": f"Recipient {n}"} for n in range(recipients)],
+        "packages": [
+            {
+                "name": f"Package {p}",
+                "items": [
+                    {"recipe": f"recipe-{(p * 10 + k * 3) % recipes}", "quantity": "6"}
+                    for k in range(3)
+                ],
+            }
+            for p in range(20)
+        ],
+        "events": [
+            {
+                "name": f"Event {e}",
+                "date": (start + datetime.timedelta(days=90 + e)).isoformat(),
+            }
+            for e in range(events)
+        ],
+        "assignments": [
+            {
+                "event": f"Event {e}",
+                "event_date": (start + datetime.timedelta(days=90 + e)).isoformat(),
+                "recipient": f"Recipient {n}",
+                "package": f"Package {n % 20}",
+                "quantity": 1 + n % 2,
+            }
+            for e in range(events)
+            for n in range(recipients)
+        ],
+    }
+
+
+def _clear_season():
+    from events.models import Assignment, Event, Package, PackageItem, Recipient
+    from pantry.models import Ingredient, Lot, Product, Recipe, RecipeLine
+    from production.models import ConsumptionLine, ProductionRecord
+
+    for model in (
+        ConsumptionLine,
+        ProductionRecord,
+        Assignment,
+        PackageItem,
+        Package,
+        Event,
+        Recipient,
+        RecipeLine,
+        Recipe,
+        Lot,
+        Product,
+        Ingredient,
+    ):
+        model.objects.all().delete()
+
+
+def bulk_load(season: dict) -> None:
+    """The same rows written with bare bulk_create, nothing checked: the floor
+    an import is measured against."""
+    from events.models import Assignment, Event, Package, PackageItem, Recipient
+    from pantry.models import Ingredient, Lot, Product, Recipe, RecipeLine
+
+    ingredients = {
+        i.slug: i
+        for i in Ingredient.objects.bulk_create(
+            Ingredient(slug=row["slug"], name=row["name"], stock_unit="g")
+            for row in season["ingredients"]
+        )
+    }
+    products = {
+        (p.ingredient.slug, p.name): p
+        for p in Product.objects.bulk_create(
+            Product(
+                ingredient=ingredients[row["ingredient"]],
+                brand=row["brand"],
+                name=row["name"],
+                package_quantity=D(row["package_quantity"]),
+                package_unit=row["package_unit"],
+            )
+            for row in season["products"]
+        )
+    }
+    Lot.objects.bulk_create(
+        Lot(
+            ingredient=ingredients[row["ingredient"]],
+            product=products[row["ingredient"], row["product_name"]],
+            purchased_on=datetime.date.fromisoformat(row["purchased_on"]),
+            quantity_purchased=D(row["quantity"]),
+            quantity_remaining=D(row["quantity"]),
+            total_cost=D(row["total_cost"]),
+            cost_remaining=D(row["total_cost"]),
+        )
+        for row in season["lots"]
+    )
+    recipes = {
+        r.slug: r
+        for r in Recipe.objects.bulk_create(
+            Recipe(
+                slug=row["slug"],
+                name=row["name"],
+                yield_quantity=D(row["yield_quantity"]),
+                yield_unit=row["yield_unit"],
+            )
+            for row in season["recipes"]
+        )
+    }
+    RecipeLine.objects.bulk_create(
+        RecipeLine(
+            recipe=recipes[row["slug"]],
+            ingredient=ingredients[line["ingredient"]],
+            quantity=D(line["quantity"]),
+            unit=line["unit"],
+            position=k,
+        )
+        for row in season["recipes"]
+        for k, line in enumerate(row["lines"])
+    )
+    recipients = {
+        r.name: r
+        for r in Recipient.objects.bulk_create(
+            Recipient(name=row["name"]) for row in season["recipients"]
+        )
+    }
+    packages = {
+        p.name: p
+        for p in Package.objects.bulk_create(
+            Package(name=row["name"]) for row in season["packages"]
+        )
+    }
+    PackageItem.objects.bulk_create(
+        PackageItem(
+            package=packages[row["name"]],
+            recipe=recipes[item["recipe"]],
+            quantity=D(item["quantity"]),
+        )
+        for row in season["packages"]
+        for item in row["items"]
+    )
+    events = {
+        e.name: e
+        for e in Event.objects.bulk_create(
+            Event(name=row["name"], date=datetime.date.fromisoformat(row["date"]))
+            for row in season["events"]
+        )
+    }
+    Assignment.objects.bulk_create(
+        Assignment(
+            event=events[row["event"]],
+            recipient=recipients[row["recipient"]],
+            package=packages[row["package"]],
+            quantity=row["quantity"],
+        )
+        for row in season["assignments"]
+    )
+
+
+def bench_import_season(scale: str) -> None:
+    """import_files of a season against a bare bulk load of the same rows."""
+    import json
+
+    from django.db import transaction
+
+    from production.exchange import import_files
+
+    season = season_file(scale)
+    path = Path(tempfile.mkdtemp(prefix="bench-season-")) / f"season-{scale}.json"
+    path.write_text(json.dumps(season))
+    label = f"season {scale}: {len(season['assignments']):,} assignments"
+
+    _clear_season()
+    counter = QueryCounter()
+    started = time.perf_counter()
+    with connection.execute_wrapper(counter):
+        import_files([path])
+    imported = time.perf_counter() - started
+
+    _clear_season()
+    started = time.perf_counter()
+    with transaction.atomic():
+        bulk_load(season)
+    bare = time.perf_counter() - started
+    _clear_season()
+    ROWS.append(
+        (
+            "import_data",
+            label,
+            f"{imported * 1000:,.0f}",
+            str(counter.count),
+            f"{imported / bare:.1f}x a bare bulk load ({bare * 1000:,.0f} ms)",
+        )
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scales", default="10,100,1000")
     parser.add_argument("--lots", type=int, default=100_000)
+    parser.add_argument("--seasons", default="M", help="import scales: M, L")
+    parser.add_argument(
+        "--only", default="", help="dashboard, record, import, season (all if empty)"
+    )
     options = parser.parse_args()
     scales = [int(s) for s in options.scales.split(",") if s]
 
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    only = set(filter(None, options.only.split(",")))
     try:
-        bench_dashboard(scales)
-        bench_record_production()
-        if options.lots:
+        if not only or "dashboard" in only:
+            bench_dashboard(scales)
+        if not only or "record" in only:
+            bench_record_production()
+        if options.seasons and (not only or "season" in only):
+            for scale in options.seasons.split(","):
+                bench_import_season(scale)
+        if options.lots and (not only or "import" in only):
             bench_import(options.lots)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
