@@ -17,6 +17,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from bakery.folding import FOLD_FUNCTION, fold
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -117,7 +119,8 @@ SQLITE_ENGINE = "django.db.backends.sqlite3"
 
 
 class PrivateSQLiteConnection(sqlite3.Connection):
-    """A SQLite connection that creates a missing database file with mode 0600.
+    """A SQLite connection that creates a missing database file with mode 0600,
+    and knows the function that folds text for search.
 
     SQLite gives the -wal, -shm and -journal files the mode of the database
     file, so they are private too. Files that exist keep their mode; `file:`
@@ -132,6 +135,8 @@ class PrivateSQLiteConnection(sqlite3.Connection):
             with contextlib.suppress(OSError):
                 create_private_file(name)
         super().__init__(database, *args, **kwargs)
+        # Search ignoring accents (bakery.search) folds text in the database.
+        self.create_function(FOLD_FUNCTION, 1, fold, deterministic=True)
 
 
 def complete_sqlite_settings(database: dict) -> dict:
