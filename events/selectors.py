@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Protocol
 
 from django.db.models import Sum
 
@@ -121,6 +122,7 @@ class RecipePlannedCost:
     is_frozen: bool
     unpriced: tuple[str, ...] = ()
     problem: str = ""
+    units_needed: Decimal = ZERO  # in the recipe's yield units
 
     @property
     def is_fully_priced(self) -> bool:
@@ -129,9 +131,13 @@ class RecipePlannedCost:
 
 @dataclass(frozen=True)
 class EventPlannedCost:
+    """`frozen_cost_per_batch` holds every cost per batch kept for the event,
+    by recipe id, those of recipes baked beyond its packages included."""
+
     event: Event
     recipes: tuple[RecipePlannedCost, ...]
     total: Decimal
+    frozen_cost_per_batch: dict[int, Decimal] = field(default_factory=dict)
 
     @property
     def is_fully_priced(self) -> bool:
@@ -156,6 +162,9 @@ def get_planned_cost_by_event(
         (row.event_id, row.recipe_id): row
         for row in FrozenPlannedCost.objects.filter(event__in=events)
     }
+    frozen_by_event: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for (event_id, recipe_id), row in frozen.items():
+        frozen_by_event[event_id][recipe_id] = row.cost_per_batch
     live = [
         (event.pk, need)
         for event in events
@@ -187,6 +196,7 @@ def get_planned_cost_by_event(
             total=sum(
                 (r.planned_cost for r in recipes if r.planned_cost is not None), ZERO
             ),
+            frozen_cost_per_batch=frozen_by_event[event.pk],
         )
     return result
 
@@ -199,6 +209,7 @@ def _unplannable(need: RecipeNeed, *, is_frozen: bool) -> RecipePlannedCost:
         planned_cost=None,
         is_frozen=is_frozen,
         problem=need.problem,
+        units_needed=need.units_needed,
     )
 
 
@@ -210,6 +221,7 @@ def _frozen_cost(need: RecipeNeed, frozen: FrozenPlannedCost) -> RecipePlannedCo
         planned_cost=quantize_money(frozen.cost_per_batch * need.batches_required),
         is_frozen=True,
         unpriced=tuple(filter(None, frozen.unpriced_note.split("; "))),
+        units_needed=need.units_needed,
     )
 
 
@@ -221,6 +233,7 @@ def _live_cost(need: RecipeNeed, estimate) -> RecipePlannedCost:
         planned_cost=estimate.total_cost,
         is_frozen=False,
         unpriced=unpriced_names(estimate),
+        units_needed=need.units_needed,
     )
 
 
@@ -231,10 +244,17 @@ def unpriced_names(estimate) -> tuple[str, ...]:
     )
 
 
-# How many batches of each recipe events have produced, by event id then
-# recipe id. The production app provides it (events does not import
-# production); until it does, nothing counts as produced.
-ProducedBatches = Callable[[list[int]], Mapping[int, Mapping[int, int]]]
+class Produced(Protocol):
+    """What an event has produced of a recipe (the production app's totals)."""
+
+    batches: Decimal
+    units_made: Decimal
+
+
+# What events have produced, by event id then recipe id. The production app
+# provides it (events does not import production); until it does, nothing
+# counts as produced.
+ProducedBatches = Callable[[list[int]], Mapping[int, Mapping[int, Produced]]]
 _produced_batches: list[ProducedBatches] = []
 
 
@@ -243,8 +263,23 @@ def register_produced_batches(counter: ProducedBatches) -> None:
     _produced_batches[:] = [counter]
 
 
-def get_batches_produced(*, event_ids: list[int]) -> Mapping[int, Mapping[int, int]]:
+def get_batches_produced(
+    *, event_ids: list[int]
+) -> Mapping[int, Mapping[int, Produced]]:
     return _produced_batches[0](event_ids) if _produced_batches else {}
+
+
+def batches_to_go(
+    *, units_needed: Decimal, yield_quantity: Decimal | None, units_made: Decimal
+) -> int:
+    """Whole batches still to bake for the units needed beyond those made (0
+    when they are covered): a lost batch is baked again, and a part batch
+    that covered what was missing leaves nothing to bake. Required batches
+    are whole, so before any baking this is the batches required."""
+    if not yield_quantity:
+        return 0
+    missing = max(units_needed - units_made, ZERO)
+    return math.ceil(missing / yield_quantity)
 
 
 @dataclass(frozen=True)
@@ -257,8 +292,9 @@ class IngredientNeeds:
 
 
 def get_remaining_ingredient_needs(*, events: Iterable[Event]) -> IngredientNeeds:
-    """Ingredients for the batches still to bake (required minus produced) of
-    these events, in a constant number of queries."""
+    """Ingredients for the whole batches still to bake of these events (the
+    units needed beyond the units made, `batches_to_go`), in a constant
+    number of queries."""
     events = list(events)
     needs_by_event = get_recipe_needs_by_event(events=events)
     produced = get_batches_produced(event_ids=[event.pk for event in events])
@@ -269,10 +305,15 @@ def get_remaining_ingredient_needs(*, events: Iterable[Event]) -> IngredientNeed
         for need in needs_by_event[event.pk]:
             if need.problem:
                 problems.append(need.problem)
-            elif need.batches_required > made.get(need.recipe.pk, 0):
-                remaining[need.recipe.pk] += need.batches_required - made.get(
-                    need.recipe.pk, 0
-                )
+                continue
+            done = made.get(need.recipe.pk)
+            to_go = batches_to_go(
+                units_needed=need.units_needed,
+                yield_quantity=need.yield_quantity,
+                units_made=done.units_made if done else ZERO,
+            )
+            if to_go:
+                remaining[need.recipe.pk] += to_go
     quantities: dict[int, Decimal] = defaultdict(Decimal)
     for recipe in recipes_with_lines().filter(pk__in=remaining):
         for requirement in get_recipe_requirements(
@@ -316,9 +357,10 @@ class ShoppingList:
 
 
 def get_shopping_list(*, event: Event) -> ShoppingList:
-    """Per ingredient, by name: what the event's remaining batches need (batches
-    required minus batches produced), what the pantry holds, and the shortfall.
-    Stock on hand is the whole pantry's; other events may need it too."""
+    """Per ingredient, by name: what the event's remaining batches need (whole
+    batches for the units still needed), what the pantry holds, and the
+    shortfall. Stock on hand is the whole pantry's; other events may need it
+    too."""
     needs = get_remaining_ingredient_needs(events=[event])
     ingredients = (
         ingredients_with_stock().filter(pk__in=needs.quantities).order_by("name")

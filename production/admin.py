@@ -64,6 +64,7 @@ class ProductionRecordAdmin(admin.ModelAdmin):
     list_display = [
         "__str__",
         "batches",
+        "units_made",
         "cost_display",
         "produced_at",
         "produced_by",
@@ -79,6 +80,7 @@ class ProductionRecordAdmin(admin.ModelAdmin):
         "event",
         "recipe",
         "batches",
+        "units_made",
         "actual_cost",
         "produced_at",
         "produced_by",

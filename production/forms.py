@@ -1,25 +1,83 @@
 import uuid
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from production.services import MAX_BATCHES
+from production.models import (
+    MAX_BATCHES,
+    MIN_BATCHES,
+    check_produced_at,
+    clean_batches,
+    clean_units_made,
+)
+
+
+class BatchesField(forms.Field):
+    """Batches by the one rule of production.models (`clean_batches`); the
+    input's min, max and step come from the same limits."""
+
+    widget = forms.NumberInput
+    default_error_messages = {"required": "Say how many batches."}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        return clean_batches(value)
+
+    def widget_attrs(self, widget):
+        return {
+            **super().widget_attrs(widget),
+            "min": str(MIN_BATCHES),
+            "max": str(MAX_BATCHES),
+            "step": str(MIN_BATCHES),
+            "inputmode": "decimal",
+            "size": 5,
+        }
+
+
+class UnitsMadeField(forms.Field):
+    """Optional units made, by `clean_units_made`; empty is None."""
+
+    widget = forms.NumberInput
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        return clean_units_made(value)
+
+    def widget_attrs(self, widget):
+        return {
+            **super().widget_attrs(widget),
+            "min": "0",
+            "step": "any",
+            "inputmode": "decimal",
+            "size": 6,
+        }
+
+
+def _now_to_the_minute():
+    return timezone.localtime().replace(second=0, microsecond=0)
 
 
 class RecordForm(forms.Form):
-    """Batches to record; `submission_key` makes a resubmission record once."""
+    """Batches to record, what they made and when; `submission_key` makes a
+    resubmission record once."""
 
-    batches = forms.IntegerField(
-        min_value=1,
-        max_value=MAX_BATCHES,
-        initial=1,
-        label="Batches",
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "size": 4}),
-        error_messages={
-            "invalid": "Batches must be a whole number.",
-            "min_value": "Record at least 1 batch.",
-            "max_value": f"Record at most {MAX_BATCHES:,} batches at once.",
-            "required": "Say how many batches.",
-        },
+    batches = BatchesField(initial=1, label="Batches")
+    units_made = UnitsMadeField(
+        required=False,
+        label="Units made",
+        help_text="Leave empty for what the batches yield; 0 for a lost batch.",
+    )
+    produced_at = forms.DateTimeField(
+        required=False,
+        label="Baked",
+        initial=_now_to_the_minute,
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+        ),
+        error_messages={"invalid": "Give the day and time the batches were baked."},
     )
     notes = forms.CharField(required=False, max_length=1000, widget=forms.TextInput)
     submission_key = forms.CharField(
@@ -29,6 +87,20 @@ class RecordForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("submission_key", uuid.uuid4().hex)
         super().__init__(*args, **kwargs)
+
+    def clean_produced_at(self):
+        produced_at = self.cleaned_data["produced_at"]
+        check_produced_at(produced_at)
+        return produced_at
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """Shows a service's refusal beside the field it names."""
+        if not hasattr(error, "error_dict"):
+            for message in error.messages:
+                self.add_error(None, message)
+            return
+        for field, errors in error.message_dict.items():
+            self.add_error(field if field in self.fields else None, errors)
 
 
 class StatusForm(forms.Form):

@@ -7,38 +7,70 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import DecimalField, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
-from bakery.numbers import ZERO, quantize_money
+from bakery.numbers import ROUNDING, ZERO, quantize_money, quantize_quantity
 from events.models import Assignment, AssignmentStatus, Event, PackageItem, Recipient
-from events.selectors import EventPlannedCost, get_planned_cost_by_event
+from events.selectors import (
+    EventPlannedCost,
+    batches_to_go,
+    get_planned_cost_by_event,
+)
 from pantry.models import Recipe
 from pantry.units import format_number
-from production.models import ConsumptionLine, ProductionRecord
+from production.models import MIN_BATCHES, ConsumptionLine, ProductionRecord
 
 
 @dataclass(frozen=True)
 class Produced:
-    batches: int
+    """What the records that count of one recipe for one event add up to."""
+
+    batches: Decimal
+    units_made: Decimal  # in the recipe's yield units
     actual_cost: Decimal
+
+
+NOTHING_PRODUCED = Produced(batches=ZERO, units_made=ZERO, actual_cost=ZERO)
+
+
+def _units_made():
+    # record_production keeps what every record made; a record written
+    # without units_made made what its batches yield (nothing without one).
+    return Coalesce(
+        "units_made",
+        F("batches") * F("recipe__yield_quantity"),
+        Value(ZERO),
+        output_field=DecimalField(max_digits=30, decimal_places=3),
+    )
 
 
 def get_production_totals(
     *, event_ids: Iterable[int]
 ) -> dict[tuple[int, int], Produced]:
-    """Batches and actual cost of the records that count, by (event, recipe)."""
+    """Batches, units made and actual cost of the records that count, by
+    (event, recipe), in one query."""
     rows = (
         ProductionRecord.objects.active()
         .filter(event_id__in=list(event_ids))
         .values("event_id", "recipe_id")
-        .annotate(batches=Sum("batches"), cost=Sum("actual_cost"))
+        .annotate(
+            # named apart from the fields: `_units_made` reads `batches`
+            total_batches=Sum(
+                "batches", output_field=DecimalField(max_digits=20, decimal_places=2)
+            ),
+            total_units=Sum(_units_made()),
+            total_cost=Sum("actual_cost"),
+        )
         .order_by()
     )
     return {
         (row["event_id"], row["recipe_id"]): Produced(
-            batches=row["batches"], actual_cost=quantize_money(row["cost"])
+            batches=row["total_batches"],
+            units_made=quantize_quantity(row["total_units"]),
+            actual_cost=quantize_money(row["total_cost"]),
         )
         for row in rows
     }
@@ -46,19 +78,42 @@ def get_production_totals(
 
 def get_batches_produced_by_recipe(
     *, event_ids: Iterable[int]
-) -> dict[int, dict[int, int]]:
-    """Batches produced, by event id then recipe id."""
-    produced: dict[int, dict[int, int]] = defaultdict(dict)
+) -> dict[int, dict[int, Produced]]:
+    """What was produced (batches, units made, cost), by event id then recipe
+    id: what the events app counts as baked."""
+    produced: dict[int, dict[int, Produced]] = defaultdict(dict)
     for (event_id, recipe_id), totals in get_production_totals(
         event_ids=event_ids
     ).items():
-        produced[event_id][recipe_id] = totals.batches
+        produced[event_id][recipe_id] = totals
     return produced
 
 
-def produced_units(recipe: Recipe, batches: int) -> Decimal:
-    """Yield units that `batches` made; nothing countable without a yield."""
-    return recipe.yield_quantity * batches if recipe.yield_quantity else ZERO
+def units_yielded(recipe: Recipe, batches: Decimal) -> Decimal | None:
+    """Yield units that `batches` make by the recipe; None without a yield."""
+    if not recipe.yield_quantity:
+        return None
+    return quantize_quantity(recipe.yield_quantity * batches)
+
+
+def part_batch_to_cover(
+    *, units_short: Decimal, yield_quantity: Decimal | None
+) -> Decimal | None:
+    """The batches that make `units_short` units, rounded up to the smallest
+    part batch (0.01): what to bake when the whole batches of the plan would
+    make more than is missing. None when nothing is missing or the recipe has
+    no yield."""
+    if units_short <= 0 or not yield_quantity:
+        return None
+    return (units_short / yield_quantity).quantize(MIN_BATCHES, rounding=ROUND_CEILING)
+
+
+def part_batch_offer(batches: Decimal | None) -> Decimal | None:
+    """The batches to cover what is missing when they are not whole: what
+    the page offers beside the whole batches of the plan."""
+    if batches is None or batches == batches.to_integral_value():
+        return None
+    return batches
 
 
 def get_committed_units(
@@ -94,7 +149,7 @@ class MissingRecipe:
 
     def __str__(self) -> str:
         unit = self.recipe.yield_unit or "units"
-        if not self.recipe.yield_quantity:
+        if not self.recipe.yield_quantity and not self.units_available:
             return f"Set a yield for {self.recipe.name} to count what its batches make."
         return (
             f"Needs {format_number(self.units_short)} more {self.recipe.name} {unit}."
@@ -109,9 +164,9 @@ class AssemblyCheck:
 
 
 def can_assemble_package(*, assignment: Assignment) -> AssemblyCheck:
-    """Whether the event's baked goods cover this package: per recipe,
-    produced yield units minus units already in assembled or delivered
-    packages must cover what the package holds."""
+    """Whether the event's baked goods cover this package: per recipe, the
+    units made (what the records say their batches really made) minus units
+    already in assembled or delivered packages must cover what it holds."""
     event = assignment.event
     items = list(
         PackageItem.objects.filter(package_id=assignment.package_id).select_related(
@@ -123,10 +178,9 @@ def can_assemble_package(*, assignment: Assignment) -> AssemblyCheck:
     missing = []
     for item in items:
         needed = item.quantity * assignment.quantity
-        batches = produced.get((event.pk, item.recipe_id))
-        made = produced_units(item.recipe, batches.batches if batches else 0)
+        made = produced.get((event.pk, item.recipe_id), NOTHING_PRODUCED).units_made
         available = made - committed.get(item.recipe_id, ZERO)
-        if available < needed or not item.recipe.yield_quantity:
+        if available < needed:
             missing.append(
                 MissingRecipe(
                     recipe=item.recipe,
@@ -141,11 +195,33 @@ def can_assemble_package(*, assignment: Assignment) -> AssemblyCheck:
 
 @dataclass(frozen=True)
 class RecipeProgress:
+    """One recipe of an event: what the plan needs, what was baked, and what
+    it cost (DESIGN.md, "Costs").
+
+    `planned_cost` is the plan for all required batches; `expected_cost` what
+    the batches produced were expected to cost (batches produced x the
+    planned cost per batch, the frozen one once baking began); `variance` is
+    actual - expected and `variance_percent` its share of expected, both None
+    while nothing is baked. `over_plan_cost` is the planned cost of the
+    batches baked beyond the plan, `remaining_cost` that of the batches
+    still to bake. Costs are None when the recipe has no planned cost per
+    batch (no yield to plan by).
+    """
+
     recipe: Recipe
     batches_required: int | None  # None: the recipe has no yield to plan by
-    batches_produced: int
+    batches_produced: Decimal
     actual_cost: Decimal
     planned_cost: Decimal | None
+    units_needed: Decimal = ZERO
+    units_made: Decimal = ZERO
+    cost_per_batch: Decimal | None = None
+    expected_cost: Decimal | None = None
+    variance: Decimal | None = None
+    variance_percent: Decimal | None = None
+    over_plan_cost: Decimal | None = None
+    remaining_cost: Decimal | None = None
+    batches_to_go: int = 0
 
     @property
     def is_planned(self) -> bool:
@@ -153,31 +229,102 @@ class RecipeProgress:
         return self.batches_required != 0
 
     @property
+    def has_baked(self) -> bool:
+        return self.batches_produced > 0
+
+    @property
     def is_complete(self) -> bool:
-        return self.batches_required is not None and (
-            self.batches_produced >= self.batches_required
+        """The units made cover what the packages need."""
+        return self.batches_required is not None and not self.units_short
+
+    @property
+    def over_plan(self) -> Decimal:
+        """Batches produced beyond the plan."""
+        return max(self.batches_produced - (self.batches_required or 0), ZERO)
+
+    @property
+    def units_short(self) -> Decimal:
+        """Yield units the packages need beyond those made."""
+        return max(self.units_needed - self.units_made, ZERO)
+
+    @property
+    def batches_to_cover(self) -> Decimal | None:
+        """The batches that make the units still needed."""
+        return part_batch_to_cover(
+            units_short=self.units_short, yield_quantity=self.recipe.yield_quantity
         )
 
     @property
-    def over_plan(self) -> int:
-        """Batches produced beyond the plan."""
-        return max(self.batches_produced - (self.batches_required or 0), 0)
+    def part_batch_offer(self) -> Decimal | None:
+        """`batches_to_cover` when it is a part batch, less than the whole
+        batches still to bake."""
+        return part_batch_offer(self.batches_to_cover)
 
     @property
-    def variance(self) -> Decimal | None:
-        if self.planned_cost is None:
-            return None
-        return self.actual_cost - self.planned_cost
+    def units_expected(self) -> Decimal | None:
+        """What the batches produced yield by the recipe."""
+        return units_yielded(self.recipe, self.batches_produced)
 
     @property
-    def variance_percent(self) -> Decimal | None:
-        return _percent(self.variance, self.planned_cost)
+    def yield_differs(self) -> bool:
+        """The batches made more or fewer units than the recipe yields."""
+        return self.units_expected is not None and self.units_made != (
+            self.units_expected
+        )
 
 
-def _percent(variance: Decimal | None, planned: Decimal | None) -> Decimal | None:
-    if variance is None or not planned:
+def _percent(variance: Decimal | None, base: Decimal | None) -> Decimal | None:
+    if variance is None or not base:
         return None
-    return (variance / planned * 100).quantize(Decimal("0.1"))
+    return (variance / base * 100).quantize(Decimal("0.1"), rounding=ROUNDING)
+
+
+def _recipe_progress(
+    *,
+    recipe: Recipe,
+    batches_required: int | None,
+    units_needed: Decimal,
+    planned_cost: Decimal | None,
+    cost_per_batch: Decimal | None,
+    produced: Produced,
+) -> RecipeProgress:
+    baked = produced.batches
+    to_go = batches_to_go(
+        units_needed=units_needed,
+        yield_quantity=recipe.yield_quantity,
+        units_made=produced.units_made,
+    )
+    over_plan = max(baked - (batches_required or 0), ZERO)
+    expected = variance = over_plan_cost = remaining = None
+    if cost_per_batch is not None:
+        expected = quantize_money(cost_per_batch * baked)
+        over_plan_cost = quantize_money(cost_per_batch * over_plan)
+        if baked:
+            variance = produced.actual_cost - expected
+    if planned_cost is not None:
+        # Before baking the batches to go are the batches required: their
+        # cost is the plan's, to the last digit.
+        remaining = (
+            planned_cost
+            if to_go == (batches_required or 0)
+            else quantize_money(cost_per_batch * to_go)
+        )
+    return RecipeProgress(
+        recipe=recipe,
+        batches_required=batches_required,
+        batches_produced=baked,
+        actual_cost=produced.actual_cost,
+        planned_cost=planned_cost,
+        units_needed=units_needed,
+        units_made=produced.units_made,
+        cost_per_batch=cost_per_batch,
+        expected_cost=expected,
+        variance=variance,
+        variance_percent=_percent(variance, expected),
+        over_plan_cost=over_plan_cost,
+        remaining_cost=remaining,
+        batches_to_go=to_go,
+    )
 
 
 @dataclass(frozen=True)
@@ -195,16 +342,46 @@ class PackageCounts:
 
 @dataclass(frozen=True)
 class CostTotals:
-    actual_total: Decimal
-    planned_total: Decimal
+    """An event's costs, the recipe figures added up. `variance` adds up the
+    variances of the recipes baked (None while nothing is), so it is actual
+    - expected over the recipes that have a plan to compare with."""
+
+    planned_cost: Decimal
+    expected_cost: Decimal
+    actual_cost: Decimal
+    variance: Decimal | None
+    variance_percent: Decimal | None
+    over_plan_cost: Decimal
+    remaining_cost: Decimal
+
+    @classmethod
+    def of(cls, recipes: Iterable[RecipeProgress], planned_total: Decimal):
+        recipes = list(recipes)
+
+        def total(name: str) -> Decimal:
+            values = (getattr(r, name) for r in recipes)
+            return sum((value for value in values if value is not None), ZERO)
+
+        variances = [r.variance for r in recipes if r.variance is not None]
+        variance = sum(variances, ZERO) if variances else None
+        expected = total("expected_cost")
+        return cls(
+            planned_cost=planned_total,
+            expected_cost=expected,
+            actual_cost=total("actual_cost"),
+            variance=variance,
+            variance_percent=_percent(variance, expected),
+            over_plan_cost=total("over_plan_cost"),
+            remaining_cost=total("remaining_cost"),
+        )
 
     @property
-    def variance(self) -> Decimal:
-        return self.actual_total - self.planned_total
+    def actual_total(self) -> Decimal:
+        return self.actual_cost
 
     @property
-    def variance_percent(self) -> Decimal | None:
-        return _percent(self.variance, self.planned_total)
+    def planned_total(self) -> Decimal:
+        return self.planned_cost
 
 
 @dataclass(frozen=True)
@@ -239,8 +416,20 @@ class EventProgress:
         return sum(r.batches_required or 0 for r in self.recipes)
 
     @property
-    def batches_produced(self) -> int:
-        return sum(r.batches_produced for r in self.recipes)
+    def batches_produced(self) -> Decimal:
+        return sum((r.batches_produced for r in self.recipes), ZERO)
+
+    @property
+    def batches_to_go(self) -> int:
+        return sum(r.batches_to_go for r in self.recipes)
+
+    @property
+    def over_plan(self) -> Decimal:
+        return sum((r.over_plan for r in self.recipes), ZERO)
+
+    @property
+    def has_baked(self) -> bool:
+        return self.batches_produced > 0
 
     @property
     def pending(self) -> int:
@@ -255,12 +444,39 @@ class EventProgress:
         return self.packages.delivered
 
     @property
-    def actual_cost(self) -> Decimal:
-        return self.costs.actual_total
+    def planned_cost(self) -> Decimal:
+        return self.costs.planned_cost
 
     @property
-    def planned_cost(self) -> Decimal:
-        return self.costs.planned_total
+    def expected_cost(self) -> Decimal:
+        return self.costs.expected_cost
+
+    @property
+    def actual_cost(self) -> Decimal:
+        return self.costs.actual_cost
+
+    @property
+    def variance(self) -> Decimal | None:
+        return self.costs.variance
+
+    @property
+    def variance_percent(self) -> Decimal | None:
+        return self.costs.variance_percent
+
+    @property
+    def over_plan_cost(self) -> Decimal:
+        return self.costs.over_plan_cost
+
+    @property
+    def remaining_cost(self) -> Decimal:
+        return self.costs.remaining_cost
+
+    @property
+    def cost_per_package_delivered(self) -> Decimal | None:
+        """All the event's baking so far over the packages delivered."""
+        if not self.packages.delivered:
+            return None
+        return quantize_money(self.actual_cost / self.packages.delivered)
 
 
 def events_with_package_counts() -> QuerySet[Event]:
@@ -304,28 +520,28 @@ def _progress(
     produced: dict[int, Produced],
     recipes_by_id: dict[int, Recipe],
 ) -> EventProgress:
-    recipes = []
-    for line in planned.recipes:
-        made = produced.get(line.recipe.pk, Produced(0, ZERO))
-        recipes.append(
-            RecipeProgress(
-                recipe=line.recipe,
-                batches_required=line.batches_required,
-                batches_produced=made.batches,
-                actual_cost=made.actual_cost,
-                planned_cost=line.planned_cost,
-            )
+    recipes = [
+        _recipe_progress(
+            recipe=line.recipe,
+            batches_required=line.batches_required,
+            units_needed=line.units_needed,
+            planned_cost=line.planned_cost,
+            cost_per_batch=line.cost_per_batch,
+            produced=produced.get(line.recipe.pk, NOTHING_PRODUCED),
         )
+        for line in planned.recipes
+    ]
     planned_ids = {line.recipe.pk for line in planned.recipes}
     for recipe_id, made in produced.items():
         if recipe_id not in planned_ids:
             recipes.append(
-                RecipeProgress(
+                _recipe_progress(
                     recipe=recipes_by_id[recipe_id],
                     batches_required=0,
-                    batches_produced=made.batches,
-                    actual_cost=made.actual_cost,
+                    units_needed=ZERO,
                     planned_cost=ZERO,
+                    cost_per_batch=planned.frozen_cost_per_batch.get(recipe_id),
+                    produced=made,
                 )
             )
     return EventProgress(
@@ -336,10 +552,7 @@ def _progress(
             assembled=event.assembled_packages,
             delivered=event.delivered_packages,
         ),
-        costs=CostTotals(
-            actual_total=sum((r.actual_cost for r in recipes), ZERO),
-            planned_total=planned.total,
-        ),
+        costs=CostTotals.of(recipes, planned_total=planned.total),
         is_fully_priced=planned.is_fully_priced,
     )
 
@@ -365,22 +578,40 @@ def get_dashboard_summary(
 
 
 def get_recipe_cost_breakdown(*, event: Event) -> tuple[RecipeProgress, ...]:
-    """Per recipe: batches required and produced, actual and planned cost,
-    variance and variance percent (None when nothing was planned)."""
+    """Per recipe: batches required and produced, units made, and the cost
+    fields (planned, expected, actual, variance and percent, over plan,
+    remaining)."""
     return get_production_progress(event=event).recipes
 
 
 @dataclass(frozen=True)
 class AssignmentCost:
+    """What an assignment's packages cost. Actual when their baked goods were
+    made (the package is assembled or delivered, or the event's units made
+    cover every package of its recipes), estimated while some are still to
+    bake."""
+
     assignment: Assignment
     cost: Decimal
-    is_actual: bool  # every recipe in it was produced: actual cost per unit
+    is_actual: bool
+
+    @property
+    def basis(self) -> str:
+        return "actual" if self.is_actual else "estimated"
 
 
 @dataclass(frozen=True)
 class RecipientCost:
+    """A recipient's packages of an event added up; actual when each is."""
+
     recipient: Recipient
     cost: Decimal
+    packages: int = 0
+    is_actual: bool = False
+
+    @property
+    def basis(self) -> str:
+        return "actual" if self.is_actual else "estimated"
 
 
 @dataclass(frozen=True)
@@ -392,23 +623,21 @@ class PackageCosts:
 def get_package_costs(
     *, event: Event, progress: EventProgress | None = None
 ) -> PackageCosts:
-    """What each assignment's packages and each recipient's gifts cost: per
-    yield unit, the actual cost where the recipe was produced, the planned
-    cost otherwise. Takes the event's progress when the caller has it."""
+    """What each assignment's packages and each recipient's gifts cost, per
+    yield unit: the actual cost per unit made (actual cost / units made, so
+    a lost batch makes the others' units dearer) where anything was made,
+    the planned cost per batch / yield otherwise. Takes the event's progress
+    when the caller has it."""
     progress = progress or get_production_progress(event=event)
     unit_costs: dict[int, tuple[Decimal | None, bool]] = {}
     for line in progress.recipes:
         recipe = line.recipe
-        if line.batches_produced and recipe.yield_quantity:
-            unit_costs[recipe.pk] = (
-                line.actual_cost / produced_units(recipe, line.batches_produced),
-                True,
-            )
-        elif line.planned_cost is not None and line.batches_required:
-            unit_costs[recipe.pk] = (
-                line.planned_cost / produced_units(recipe, line.batches_required),
-                False,
-            )
+        unit_cost = None
+        if line.units_made:
+            unit_cost = line.actual_cost / line.units_made
+        elif line.cost_per_batch is not None and recipe.yield_quantity:
+            unit_cost = line.cost_per_batch / recipe.yield_quantity
+        unit_costs[recipe.pk] = (unit_cost, line.is_complete)
     assignments = list(
         Assignment.objects.filter(event=event)
         .select_related("event", "recipient", "package")
@@ -416,24 +645,31 @@ def get_package_costs(
         .order_by("recipient__name", "package__name")
     )
     costs = []
-    by_recipient: dict[int, Decimal] = defaultdict(Decimal)
-    recipients = {}
+    by_recipient: dict[int, list[AssignmentCost]] = defaultdict(list)
     for assignment in assignments:
-        total, actual = ZERO, True
+        total, made = ZERO, True
         for item in assignment.package.items.all():
-            unit_cost, is_actual = unit_costs.get(item.recipe_id, (None, False))
-            actual = actual and is_actual
+            unit_cost, covered = unit_costs.get(item.recipe_id, (None, False))
+            made = made and covered and unit_cost is not None
             if unit_cost is not None:
                 total += unit_cost * item.quantity * assignment.quantity
-        cost = quantize_money(total)
-        costs.append(AssignmentCost(assignment=assignment, cost=cost, is_actual=actual))
-        by_recipient[assignment.recipient_id] += cost
-        recipients[assignment.recipient_id] = assignment.recipient
+        cost = AssignmentCost(
+            assignment=assignment,
+            cost=quantize_money(total),
+            is_actual=made or assignment.is_settled,
+        )
+        costs.append(cost)
+        by_recipient[assignment.recipient_id].append(cost)
     return PackageCosts(
         assignments=tuple(costs),
         recipients=tuple(
-            RecipientCost(recipient=recipients[pk], cost=cost)
-            for pk, cost in by_recipient.items()
+            RecipientCost(
+                recipient=own[0].assignment.recipient,
+                cost=sum((c.cost for c in own), ZERO),
+                packages=sum(c.assignment.quantity for c in own),
+                is_actual=all(c.is_actual for c in own),
+            )
+            for own in by_recipient.values()
         ),
     )
 

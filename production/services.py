@@ -7,7 +7,8 @@ status changes of one event run one at a time and never deadlock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from bakery.numbers import ZERO, quantize_money, quantize_quantity
 from bakery.users import acting_user
@@ -46,8 +48,17 @@ from pantry.services import (
     return_consumption,
 )
 from pantry.units import format_number, format_quantity
-from production.models import ConsumptionLine, ProductionRecord
+from production.models import (
+    MAX_BATCHES,
+    ConsumptionLine,
+    ProductionRecord,
+    check_produced_at,
+    clean_batches,
+    clean_units_made,
+    show_number,
+)
 from production.selectors import (
+    NOTHING_PRODUCED,
     AssemblyCheck,
     MissingRecipe,
     can_assemble_package,
@@ -56,10 +67,13 @@ from production.selectors import (
     get_production_progress,
     get_production_totals,
     get_recipe_cost_breakdown,
-    produced_units,
+    part_batch_offer,
+    part_batch_to_cover,
+    units_yielded,
 )
 
 __all__ = [
+    "MAX_BATCHES",
     "AssemblyCheck",
     "IncompleteProduction",
     "InsufficientStock",
@@ -77,8 +91,6 @@ __all__ = [
     "reverse_production",
     "update_package_status",
 ]
-
-MAX_BATCHES = 1000
 
 
 class InvalidStatusTransition(ValidationError):
@@ -113,31 +125,69 @@ class ReversalRefused(ValidationError):
     pass
 
 
-def _whole_batches(batches) -> int:
-    """Batches as a whole number from 1 to MAX_BATCHES, or a clear error."""
+def _production_input(
+    *, batches, units_made=None, produced_at=None
+) -> tuple[Decimal, Decimal | None, datetime.datetime]:
+    """Batches, units made (None: what the batches yield) and when they were
+    baked (default now), checked by the rules of production.models; every
+    bad value is named in one ValidationError."""
+    errors: dict[str, list[ValidationError]] = {}
     try:
-        value = Decimal(str(batches).strip())
-    except ArithmeticError:
-        value = None
-    if isinstance(batches, (bool, float)) or value is None or not value.is_finite():
+        batches = clean_batches(batches)
+    except ValidationError as error:
+        errors["batches"] = [error]
+    if units_made is not None and units_made != "":
+        try:
+            units_made = clean_units_made(units_made)
+        except ValidationError as error:
+            errors["units_made"] = [error]
+    else:
+        units_made = None
+    try:
+        produced_at = _baked_at(produced_at)
+    except ValidationError as error:
+        errors["produced_at"] = [error]
+    if errors:
+        raise ValidationError(errors)
+    return batches, units_made, produced_at
+
+
+def _baked_at(value) -> datetime.datetime:
+    """A date and time (aware, or naive in the bakery's time zone, or ISO
+    text) now or earlier; now when not given."""
+    if value is None or value == "":
+        return timezone.now()
+    try:
+        when = parse_datetime(value) if isinstance(value, str) else value
+    except ValueError:  # well formed, but no such day or time
+        when = None
+    if not isinstance(when, datetime.datetime):
         raise ValidationError(
-            {"batches": [f"Batches must be a whole number, not “{batches}”."]}
+            f"Say when the batches were baked as a date and time, not “{value}”.",
+            code="invalid",
         )
-    if value != value.to_integral_value():
-        raise ValidationError(
-            {
-                "batches": [
-                    f"Batches must be a whole number, not {format_number(value)}."
-                ]
-            }
-        )
-    if value < 1:
-        raise ValidationError({"batches": ["Record at least 1 batch."]})
-    if value > MAX_BATCHES:
-        raise ValidationError(
-            {"batches": [f"Record at most {MAX_BATCHES:,} batches at once."]}
-        )
-    return int(value)
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when)
+    check_produced_at(when)
+    return when
+
+
+def _bought_by(produced_at: datetime.datetime) -> datetime.date | None:
+    """The last purchase date of the lots a batch baked at `produced_at` can
+    have used: a batch baked on an earlier day used only what had been
+    bought by then. None (every lot) for a batch baked today."""
+    day = timezone.localdate(produced_at)
+    return day if day < timezone.localdate() else None
+
+
+def _lots_bought_by(
+    lots: Mapping[int, Sequence[Lot]], day: datetime.date | None
+) -> dict[int, list[Lot]]:
+    """The lots (by ingredient id, oldest first) bought on or before `day`."""
+    return {
+        pk: [lot for lot in group if day is None or lot.purchased_on <= day]
+        for pk, group in lots.items()
+    }
 
 
 def _existing(queryset, obj, label: str):
@@ -181,46 +231,87 @@ class IngredientUse:
 class ProductionPreview:
     event: Event
     recipe: Recipe
-    batches: int
+    batches: Decimal
     ingredients: tuple[IngredientUse, ...]
     total_cost: Decimal
     shortages: tuple[Shortage, ...]
     problems: tuple[str, ...]  # lines whose units do not convert
     batches_required: int | None
-    batches_produced: int
+    batches_produced: Decimal
+    units_made: Decimal | None = None  # what it makes: as stated, else the yield
+    units_yielded: Decimal | None = None  # what the batches yield by the recipe
+    units_stated: Decimal | None = None  # units made as given; None: the yield
+    units_short: Decimal = Decimal(0)  # units still needed before this production
+    produced_at: datetime.datetime | None = None  # as stated; None: now
+    lots_bought_by: datetime.date | None = None  # only lots bought by then count
 
     @property
     def can_record(self) -> bool:
         return not self.shortages and not self.problems
 
     @property
-    def batches_after(self) -> int:
+    def batches_after(self) -> Decimal:
         return self.batches_produced + self.batches
 
     @property
-    def over_plan(self) -> int:
+    def over_plan(self) -> Decimal:
         """Batches beyond the plan this production would make (0 if none)."""
-        return max(self.batches_after - (self.batches_required or 0), 0)
+        return max(self.batches_after - (self.batches_required or 0), ZERO)
 
     @property
     def over_plan_warning(self) -> str:
         if not self.over_plan:
             return ""
         return (
-            f"This makes {self.batches_after} of {self.batches_required or 0} "
-            f"batches needed: {self.over_plan} more than planned."
+            f"This makes {show_number(self.batches_after)} of "
+            f"{self.batches_required or 0} batches needed: "
+            f"{show_number(self.over_plan)} more than planned."
         )
 
+    @property
+    def yield_differs(self) -> bool:
+        """Units made were stated, and differ from what the batches yield."""
+        return self.units_yielded is not None and self.units_made != self.units_yielded
 
-def preview_production(*, event: Event, recipe: Recipe, batches) -> ProductionPreview:
+    @property
+    def batches_to_cover(self) -> Decimal | None:
+        """The batches that make the units still needed."""
+        return part_batch_to_cover(
+            units_short=self.units_short, yield_quantity=self.recipe.yield_quantity
+        )
+
+    @property
+    def part_batch_offer(self) -> Decimal | None:
+        """The part batch that covers what is missing, unless it is the one
+        previewed (None when whole batches do it exactly)."""
+        offer = part_batch_offer(self.batches_to_cover)
+        return None if offer == self.batches else offer
+
+
+def preview_production(
+    *,
+    event: Event,
+    recipe: Recipe,
+    batches,
+    units_made=None,
+    produced_at=None,
+) -> ProductionPreview:
     """A dry run of `record_production`: the lots it would use and their cost,
-    shortages, and how it stands against the plan. Writes nothing."""
-    batches = _whole_batches(batches)
+    shortages, what it makes, and how it stands against the plan. Writes
+    nothing."""
+    stated_at = produced_at
+    batches, units_made, produced_at = _production_input(
+        batches=batches, units_made=units_made, produced_at=produced_at
+    )
     event = _existing(Event.objects, event, "event")
     recipe = _existing(Recipe.objects, recipe, "recipe")
     requirements, problems = _requirements(recipe, batches)
-    lots = lots_in_stock_by_ingredient(
-        ingredient_ids=[r.ingredient.pk for r in requirements]
+    bought_by = _bought_by(produced_at)
+    lots = _lots_bought_by(
+        lots_in_stock_by_ingredient(
+            ingredient_ids=[r.ingredient.pk for r in requirements]
+        ),
+        bought_by,
     )
     uses = tuple(
         IngredientUse(
@@ -236,7 +327,10 @@ def preview_production(*, event: Event, recipe: Recipe, batches) -> ProductionPr
     need = next(
         (n for n in get_recipe_needs(event=event) if n.recipe.pk == recipe.pk), None
     )
-    produced = get_production_totals(event_ids=[event.pk]).get((event.pk, recipe.pk))
+    produced = get_production_totals(event_ids=[event.pk]).get(
+        (event.pk, recipe.pk), NOTHING_PRODUCED
+    )
+    yielded = units_yielded(recipe, batches)
     return ProductionPreview(
         event=event,
         recipe=recipe,
@@ -246,14 +340,23 @@ def preview_production(*, event: Event, recipe: Recipe, batches) -> ProductionPr
         shortages=tuple(use.fifo.shortage for use in uses if not use.fifo.satisfied),
         problems=problems,
         batches_required=need.batches_required if need else 0,
-        batches_produced=produced.batches if produced else 0,
+        batches_produced=produced.batches,
+        units_made=yielded if units_made is None else units_made,
+        units_yielded=yielded,
+        units_stated=units_made,
+        units_short=max(
+            (need.units_needed if need else ZERO) - produced.units_made, ZERO
+        ),
+        produced_at=None if stated_at in (None, "") else produced_at,
+        lots_bought_by=bought_by,
     )
 
 
-def _requirements(recipe: Recipe, batches: int):
-    """What the batches need per ingredient, and the lines that do not convert."""
+def _requirements(recipe: Recipe, batches: Decimal):
+    """What the batches need per ingredient (a part batch its share of each),
+    and the lines that do not convert."""
     recipe = recipes_with_lines().get(pk=recipe.pk)
-    requirements = get_recipe_requirements(recipe=recipe, batches=Decimal(batches))
+    requirements = get_recipe_requirements(recipe=recipe, batches=batches)
     problems = tuple(
         f"{r.ingredient.name}: {r.problem}" for r in requirements if r.quantity is None
     )
@@ -272,9 +375,18 @@ def record_production(
     batches,
     notes: str = "",
     user=None,
+    units_made=None,
+    produced_at=None,
     submission_key: str | None = None,
 ) -> ProductionRecord:
     """Records baked batches, consuming the oldest lots of every ingredient.
+
+    `batches` may be a part batch (0.5 uses half of every ingredient);
+    `units_made` is what they really made (default: what they yield by the
+    recipe; 0 for a lost batch, whose ingredients are used all the same);
+    `produced_at` is when they were baked (default now, never in the
+    future). Batches baked on an earlier day use only the lots bought by
+    that day.
 
     All or nothing: if any ingredient is short, InsufficientStock names every
     shortage and nothing changes. The event's first record of a recipe keeps
@@ -282,7 +394,9 @@ def record_production(
     recorded returns that record instead of recording twice; the key belongs
     to that event, recipe and batch count, and is refused for anything else.
     """
-    batches = _whole_batches(batches)
+    batches, units_made, produced_at = _production_input(
+        batches=batches, units_made=units_made, produced_at=produced_at
+    )
     event = _lock_event(event)
     recipe = _existing(Recipe.objects, recipe, "recipe")
     if submission_key:
@@ -296,9 +410,10 @@ def record_production(
                 raise ValidationError(
                     {
                         "submission_key": [
-                            f"This form recorded {done.batches} batch(es) of "
-                            f"{done.recipe} for {done.event} already, and cannot "
-                            "record anything else: open the record form again."
+                            f"This form recorded {show_number(done.batches)} "
+                            f"batch(es) of {done.recipe} for {done.event} already, "
+                            "and cannot record anything else: open the record "
+                            "form again."
                         ]
                     },
                     code="submission_reused",
@@ -313,6 +428,8 @@ def record_production(
         event=event,
         recipe=recipe,
         batches=batches,
+        units_made=units_yielded(recipe, batches) if units_made is None else units_made,
+        produced_at=produced_at,
         notes=notes,
         produced_by=acting_user(user),
         submission_key=submission_key or None,
@@ -320,8 +437,12 @@ def record_production(
     # Locks the lots of every ingredient at once, in the one lock order; a
     # shortage raises before any stock moves, and the transaction takes the
     # kept cost and the record back with it.
+    ingredients = [r.ingredient for r in requirements]
     results = consume_fifo_many(
         needs=[(r.ingredient, r.quantity) for r in requirements],
+        lots=_lots_bought_by(
+            lock_lots(ingredients=ingredients), _bought_by(produced_at)
+        ),
         note=f"consumed by {record}",
         user=user,
     )
@@ -349,15 +470,19 @@ def reverse_production(
 ) -> ProductionRecord:
     """Puts every lot the record used back, quantity and cost exactly, and
     keeps the record as reversed. Refused when assembled or delivered
-    packages rely on the units it made."""
+    packages rely on the units it made (its units made, not its batches:
+    a lost batch made nothing anyone relies on)."""
     record = _existing(ProductionRecord.objects, record, "record")
     event = _lock_event(record.event)
     record = ProductionRecord.objects.select_related("recipe").get(pk=record.pk)
     if record.is_reversed:
         raise ReversalRefused(f"{record} was reversed already.", code="reversed")
     recipe = record.recipe
-    totals = get_production_totals(event_ids=[event.pk]).get((event.pk, recipe.pk))
-    left = produced_units(recipe, totals.batches - record.batches)
+    totals = get_production_totals(event_ids=[event.pk])[event.pk, recipe.pk]
+    own = record.units_made
+    if own is None:
+        own = units_yielded(recipe, record.batches) or ZERO
+    left = totals.units_made - own
     committed = get_committed_units(event=event).get(recipe.pk, ZERO)
     if committed > left:
         raise ReversalRefused(

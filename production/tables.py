@@ -5,10 +5,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from bakery.numbers import format_money
+from bakery.numbers import CENT, ROUNDING, format_money
 from pantry.selectors import describe_stock
 from pantry.units import format_quantity
-from production.models import ProductionRecord
+from production.models import ProductionRecord, show_number
+from production.selectors import units_yielded
 
 
 class MoneyColumn(tables.Column):
@@ -18,12 +19,22 @@ class MoneyColumn(tables.Column):
         return format_money(value)
 
 
+def variance_html(value, percent=None):
+    """A signed variance, red only when baking cost more than expected; less
+    than half a cent reads as none."""
+    cents = value.quantize(CENT, rounding=ROUNDING)
+    css = "over" if cents > 0 else ("under" if cents < 0 else "")
+    text = format_money(cents, signed=True)
+    if percent and cents:
+        text += f" ({'+' if percent > 0 else ''}{show_number(percent)}%)"
+    return format_html('<span class="{}">{}</span>', css, text)
+
+
 class VarianceColumn(MoneyColumn):
-    def render(self, value):
-        css = "over" if value > 0 else "under"
-        return format_html(
-            '<span class="{}">{}</span>', css, format_money(value, signed=True)
-        )
+    """Actual - expected of what was baked; "—" while nothing is."""
+
+    def render(self, value, record):
+        return variance_html(value, getattr(record, "variance_percent", None))
 
 
 class RecipeProgressTable(tables.Table):
@@ -36,7 +47,21 @@ class RecipeProgressTable(tables.Table):
         order_by=("batches_produced",),
         accessor="batches_produced",
     )
-    planned_cost = MoneyColumn(verbose_name="Planned")
+    # On a phone the sentence above the table carries planned and expected.
+    planned_cost = MoneyColumn(
+        verbose_name="Planned",
+        attrs={"th": {"class": "number wide"}, "td": {"class": "number wide"}},
+    )
+    expected_cost = MoneyColumn(
+        verbose_name="Expected",
+        attrs={
+            "th": {
+                "class": "number wide",
+                "title": "What the batches baked were planned to cost",
+            },
+            "td": {"class": "number wide"},
+        },
+    )
     actual_cost = MoneyColumn(verbose_name="Actual")
     variance = VarianceColumn(verbose_name="Var.", default="—")
     record = tables.TemplateColumn(
@@ -51,6 +76,7 @@ class RecipeProgressTable(tables.Table):
             "recipe",
             "produced",
             "planned_cost",
+            "expected_cost",
             "actual_cost",
             "variance",
             "record",
@@ -58,6 +84,12 @@ class RecipeProgressTable(tables.Table):
         orderable = True
         empty_text = "No recipes: the event's packages hold no baked goods yet."
         attrs = {"class": "table", "id": "recipes-table"}
+
+    def render_expected_cost(self, value, record):
+        return format_money(value) if record.has_baked else "—"
+
+    def render_actual_cost(self, value, record):
+        return format_money(value) if record.has_baked else "—"
 
 
 class PackageTable(tables.Table):
@@ -92,6 +124,34 @@ class PackageTable(tables.Table):
         attrs = {"class": "table", "id": "packages-table"}
         row_attrs = {"id": lambda record: f"assignment-{record.assignment.pk}"}
 
+    def render_cost(self, value, record):
+        return cost_with_basis(value, record.basis)
+
+
+def cost_with_basis(value, basis: str):
+    """ "$7.85 actual" or "$3.10 estimated": whether the goods were made."""
+    return format_html(
+        '{} <span class="marker basis-{}">{}</span>', format_money(value), basis, basis
+    )
+
+
+class RecipientCostTable(tables.Table):
+    """What each recipient's packages of an event cost (RecipientCost rows)."""
+
+    recipient = tables.Column(accessor="recipient__name", verbose_name="Recipient")
+    packages = tables.Column(
+        attrs={"td": {"class": "number"}, "th": {"class": "number"}}
+    )
+    cost = MoneyColumn(verbose_name="Total")
+
+    class Meta:
+        fields = ["recipient", "packages", "cost"]
+        empty_text = "No recipients yet: add packages for them to this event."
+        attrs = {"class": "table", "id": "recipients-table"}
+
+    def render_cost(self, value, record):
+        return cost_with_basis(value, record.basis)
+
 
 class HistoryTable(tables.Table):
     produced_at = tables.DateTimeColumn(format="j M Y, H:i", verbose_name="Produced")
@@ -101,6 +161,9 @@ class HistoryTable(tables.Table):
     )
     recipe = tables.Column(order_by=("recipe__name",))
     batches = tables.Column(attrs={"td": {"class": "number"}})
+    units_made = tables.Column(
+        verbose_name="Made", attrs={"td": {"class": "number"}}, default="—"
+    )
     actual_cost = MoneyColumn(verbose_name="Cost")
     produced_by = tables.Column(verbose_name="By", default="—")
     lots = tables.TemplateColumn(
@@ -123,6 +186,7 @@ class HistoryTable(tables.Table):
             "event",
             "recipe",
             "batches",
+            "units_made",
             "actual_cost",
             "produced_by",
             "lots",
@@ -131,6 +195,18 @@ class HistoryTable(tables.Table):
         empty_text = "Nothing recorded yet, or nothing matches these filters."
         attrs = {"class": "table", "id": "history-table"}
         row_attrs = {"class": lambda record: "reversed" if record.reversed_at else ""}
+
+    def render_batches(self, value):
+        return show_number(value)
+
+    def render_units_made(self, value, record):
+        """ "22 of 24 cookies" where the batches made other than they yield."""
+        unit = record.recipe.yield_unit
+        yielded = units_yielded(record.recipe, record.batches)
+        made = show_number(value)
+        if yielded is not None and yielded != value:
+            made += f" of {show_number(yielded)}"
+        return f"{made} {unit}".rstrip()
 
     def render_actual_cost(self, record):
         if any(not line.lot.is_priced for line in record.lines.all()):

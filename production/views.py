@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 from django_tables2 import RequestConfig
 
-from bakery.numbers import format_money
+from bakery.numbers import CENT, ROUNDING, format_money
 from events.models import Assignment, Event
 from events.selectors import get_remaining_ingredient_needs, get_shopping_list
 from pantry.models import Recipe
@@ -27,18 +27,20 @@ from pantry.selectors import get_pantry_totals, ingredient_categories, pantry_st
 from production import services
 from production.filters import HistoryFilter
 from production.forms import RecordForm, ReverseForm, StatusForm
-from production.models import ProductionRecord
+from production.models import ProductionRecord, show_number
 from production.selectors import (
     events_with_package_counts,
     get_package_costs,
     get_progress_by_event,
     production_history,
+    units_yielded,
 )
 from production.tables import (
     HistoryTable,
     PackageTable,
     PantryTable,
     RecipeProgressTable,
+    RecipientCostTable,
 )
 
 PER_PAGE = 50
@@ -84,6 +86,8 @@ def _event_page(
     costs = get_package_costs(event=event, progress=progress)
     packages = PackageTable(list(costs.assignments), prefix="packages-")
     RequestConfig(request, paginate=False).configure(packages)
+    recipients = RecipientCostTable(list(costs.recipients), prefix="recipients-")
+    RequestConfig(request, paginate=False).configure(recipients)
     largest = max(
         [r.actual_cost for r in progress.recipes]
         + [r.planned_cost or 0 for r in progress.recipes]
@@ -94,6 +98,7 @@ def _event_page(
         "progress": progress,
         "recipes_table": recipes,
         "packages_table": packages,
+        "recipients_table": recipients,
         "shopping": get_shopping_list(event=event),
         "chart": [
             {
@@ -102,7 +107,9 @@ def _event_page(
                 "actual": r.actual_cost,
                 "planned_width": _percent_of(r.planned_cost or 0, largest),
                 "actual_width": _percent_of(r.actual_cost, largest),
-                "over": r.planned_cost is not None and r.actual_cost > r.planned_cost,
+                "has_baked": r.has_baked,
+                "over": r.variance is not None
+                and r.variance.quantize(CENT, rounding=ROUNDING) > 0,
             }
             for r in progress.recipes
         ],
@@ -137,19 +144,36 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else None
         )
         if recipe is not None:
-            panel = _record_panel(event, recipe, RecordForm(request.GET or None))
+            panel = _record_panel(event, recipe, _preview_form(request))
     return _event_page(request, event, panel=panel)
 
 
+def _preview_form(request: HttpRequest) -> RecordForm:
+    """The record form from the query string; unbound (one batch, now) until
+    it says how many batches, as the Record link does not."""
+    return RecordForm(request.GET if "batches" in request.GET else None)
+
+
 def _record_panel(event: Event, recipe: Recipe, form: RecordForm, shortages=()) -> dict:
-    """The record form with the preview of what it would use."""
+    """The record form with the preview of what it would use and make."""
     preview = None
     if form.is_bound and form.is_valid():
-        preview = services.preview_production(
-            event=event, recipe=recipe, batches=form.cleaned_data["batches"]
-        )
+        try:
+            preview = services.preview_production(
+                event=event,
+                recipe=recipe,
+                batches=form.cleaned_data["batches"],
+                units_made=form.cleaned_data["units_made"],
+                produced_at=form.cleaned_data["produced_at"],
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
     elif not form.is_bound:
         preview = services.preview_production(event=event, recipe=recipe, batches=1)
+    if preview is not None and preview.units_yielded is not None:
+        form.fields["units_made"].widget.attrs["placeholder"] = show_number(
+            preview.units_yielded
+        )
     return {"recipe": recipe, "form": form, "preview": preview, "shortages": shortages}
 
 
@@ -160,7 +184,7 @@ def record_batches(request: HttpRequest, pk: int, recipe_pk: int) -> HttpRespons
     event = get_object_or_404(Event, pk=pk)
     recipe = get_object_or_404(Recipe, pk=recipe_pk)
     if request.method == "GET":
-        panel = _record_panel(event, recipe, RecordForm(request.GET or None))
+        panel = _record_panel(event, recipe, _preview_form(request))
         if request.htmx:
             return render(
                 request,
@@ -182,6 +206,8 @@ def record_batches(request: HttpRequest, pk: int, recipe_pk: int) -> HttpRespons
             event=event,
             recipe=recipe,
             batches=form.cleaned_data["batches"],
+            units_made=form.cleaned_data["units_made"],
+            produced_at=form.cleaned_data["produced_at"],
             notes=form.cleaned_data["notes"],
             user=request.user,
             submission_key=form.cleaned_data["submission_key"],
@@ -190,22 +216,39 @@ def record_batches(request: HttpRequest, pk: int, recipe_pk: int) -> HttpRespons
         panel = _record_panel(event, recipe, form, shortages=error.shortages)
         return _event_page(request, event, panel=panel, partial="event-body")
     except ValidationError as error:
-        for message in error.messages:
-            form.add_error(None, message)
+        form.add_service_error(error)
         return _event_page(
             request,
             event,
             panel=_record_panel(event, recipe, form),
             partial="event-body",
         )
-    messages.success(
-        request,
-        f"Recorded {record.batches} batch{'es' if record.batches != 1 else ''} of "
-        f"{recipe.name} for {format_money(record.actual_cost)}.",
-    )
+    messages.success(request, _recorded_message(record))
     if request.htmx:
         return _event_page(request, event, partial="event-body")
     return redirect("production:event", pk=event.pk)
+
+
+def _recorded_message(record: ProductionRecord) -> str:
+    """ "Recorded 1.5 batches of Shortbread for $3.10: made 30 of 36 shortbread,
+    baked Mon 30 Nov 14:00."."""
+    batches = record.batches
+    text = (
+        f"Recorded {show_number(batches)} batch{'es' if batches != 1 else ''} "
+        f"of {record.recipe.name} for {format_money(record.actual_cost)}"
+    )
+    details = []
+    yielded = units_yielded(record.recipe, batches)
+    if record.units_made is not None and record.units_made != yielded:
+        made = f"made {show_number(record.units_made)}"
+        if yielded is not None:
+            made += f" of {show_number(yielded)}"
+        details.append(f"{made} {record.recipe.yield_unit or 'units'}".rstrip())
+    if timezone.localdate(record.produced_at) < timezone.localdate():
+        details.append(
+            f"baked {timezone.localtime(record.produced_at):%a %-d %b %H:%M}"
+        )
+    return text + (f": {', '.join(details)}." if details else ".")
 
 
 @permission_required("events.change_assignment", raise_exception=True)

@@ -1,6 +1,8 @@
+from decimal import Decimal
+
 from django import template
 
-from bakery.numbers import format_money
+from bakery.numbers import CENT, ROUNDING, format_money
 
 register = template.Library()
 
@@ -30,3 +32,42 @@ def days_from(day, today):
     if days == -1:
         return "yesterday"
     return f"in {days} days" if days > 0 else f"{-days} days ago"
+
+
+@register.filter
+def unsigned_money(value):
+    """Money without its sign, for words that carry it: "$0.35 less"."""
+    if value is None:
+        return format_money(None)
+    return format_money(abs(value))
+
+
+@register.filter
+def signed_percent(value):
+    """A percentage with its sign: "+4.1%", "-2%"; "—" for None."""
+    if value is None:
+        return "—"
+    text = _plain(value)
+    return f"+{text}%" if value > 0 else f"{text}%"
+
+
+@register.filter
+def number(value):
+    """A count as typed, without trailing zeros: 1.50 -> "1.5", 2.00 -> "2"."""
+    if value is None or value == "":
+        return "—"
+    return _plain(value)
+
+
+def _plain(value) -> str:
+    text = f"{Decimal(str(value)):,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@register.filter
+def cents(value):
+    """Money rounded to the cent (half up), to compare what the page shows:
+    a variance of $0.0001 reads as none."""
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(CENT, rounding=ROUNDING)

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -223,15 +224,51 @@ def test_shopping_list_shows_shortfall_in_stock_and_friendly_units():
     assert shopping.to_buy == (flour_item,)
 
 
+def produced(batches, units_made):
+    """What the production app tells the events app one recipe made."""
+    return SimpleNamespace(batches=D(batches), units_made=D(units_made))
+
+
 def test_shopping_list_counts_only_batches_still_to_bake(monkeypatch):
     flour = IngredientFactory(name="Flour")
     event, recipe = plan_with_flour(flour)  # 2 batches x 100 g
     monkeypatch.setattr(selectors, "_produced_batches", [])
-    selectors.register_produced_batches(lambda ids: {event.pk: {recipe.pk: 1}})
+    selectors.register_produced_batches(
+        lambda ids: {event.pk: {recipe.pk: produced(1, 48)}}
+    )
 
     [item] = get_shopping_list(event=event).items
 
     assert (item.needed, item.shortfall) == (D(100), D(100))
+
+
+@pytest.mark.parametrize(
+    ("batches", "units_made", "grams_left"),
+    [
+        ("1", "0", "200"),  # a lost batch: both batches are still to bake
+        ("1", "40", "200"),  # 56 cookies missing: two whole batches more
+        ("1", "60", "100"),  # 36 missing: one whole batch more
+        ("1.5", "72", "100"),  # 24 missing: whole batches, so one more
+        ("2", "96", None),  # all made: nothing to buy
+        ("1.5", "96", None),  # a part batch that made what was needed
+    ],
+)
+def test_shopping_list_counts_the_units_made_not_the_batches(
+    monkeypatch, batches, units_made, grams_left
+):
+    # given 96 cookies needed, 48 a batch of 100 g of flour
+    flour = IngredientFactory(name="Flour")
+    event, recipe = plan_with_flour(flour)
+    monkeypatch.setattr(selectors, "_produced_batches", [])
+    selectors.register_produced_batches(
+        lambda ids: {event.pk: {recipe.pk: produced(batches, units_made)}}
+    )
+
+    # when the shopping list is read
+    items = get_shopping_list(event=event).items
+
+    # then it buys for the whole batches that make the units still missing
+    assert [item.needed for item in items] == ([D(grams_left)] if grams_left else [])
 
 
 def make_event(assignments):

@@ -99,3 +99,41 @@ def database_snapshot():
         ]
 
     return take
+
+
+@pytest.fixture
+def shortbread():
+    """Shortbread (10 pieces a batch, 250 g of butter) for a tea: 2 boxes of
+    10, so 2 batches. The older butter costs $5/kg (300 g), the newer $1/kg
+    (10 kg): the plan kept when baking begins is $0.85 a batch (300 g at $5
+    and 200 g at $1 over the 2 batches), while the first batch, all from the
+    old lot, costs $1.25."""
+    butter = IngredientFactory(name="Butter", slug="butter")
+    old = LotFactory(
+        ingredient=butter,
+        purchased_on=datetime.date(2026, 10, 1),
+        quantity_purchased=D(300),
+        total_cost=D("1.50"),
+    )
+    new = LotFactory(
+        ingredient=butter,
+        purchased_on=datetime.date(2026, 11, 1),
+        quantity_purchased=D(10000),
+        total_cost=D("10.00"),
+    )
+    recipe = RecipeFactory(
+        name="Shortbread", slug="shortbread", yield_quantity=D(10), yield_unit="pieces"
+    )
+    RecipeLineFactory(recipe=recipe, ingredient=butter, quantity=D(250), unit="g")
+    box = PackageFactory(name="Shortbread box")
+    PackageItemFactory(package=box, recipe=recipe, quantity=D(10))
+    event = EventFactory(name="Tea", date=datetime.date(2026, 12, 20))
+    boxes = AssignmentFactory.create_batch(2, event=event, package=box)
+    return {
+        "butter": butter,
+        "old": old,
+        "new": new,
+        "recipe": recipe,
+        "event": event,
+        "boxes": boxes,
+    }

@@ -83,19 +83,19 @@ def page_status(url_name, *args, data=None):
 
 
 CASES = {
-    "batches 0 (service)": (via_service(0), "Record at least 1 batch."),
-    "batches -1 (service)": (via_service(-1), "Record at least 1 batch."),
-    "batches 1.5 (service)": (via_service("1.5"), "must be a whole number, not 1.5"),
+    "batches 0 (service)": (via_service(0), "Record more than 0 batches"),
+    "batches -1 (service)": (via_service(-1), "Record more than 0 batches"),
+    "batches 1.555 (service)": (via_service("1.555"), "at most 2 decimal places"),
     "batches 10^12 (service)": (via_service(10**12), "at most 1,000 batches"),
-    "batches abc (service)": (via_service("abc"), "must be a whole number, not “abc”"),
-    "batches 0 (form)": (via_form("0"), "Record at least 1 batch."),
-    "batches 1.5 (form)": (via_form("1.5"), "Batches must be a whole number."),
+    "batches abc (service)": (via_service("abc"), "a number such as 1 or 0.5"),
+    "batches 0 (form)": (via_form("0"), "Record more than 0 batches"),
+    "batches 1.555 (form)": (via_form("1.555"), "at most 2 decimal places"),
     "batches 10^12 (form)": (via_form(str(10**12)), "at most 1,000 batches"),
-    "batches abc (form)": (via_form("abc"), "Batches must be a whole number."),
-    "batches -1 (page)": (via_page("-1"), "Record at least 1 batch."),
-    "batches 1.5 (page)": (via_page("1.5"), "Batches must be a whole number."),
+    "batches abc (form)": (via_form("abc"), "a number such as 1 or 0.5"),
+    "batches -1 (page)": (via_page("-1"), "Record more than 0 batches"),
+    "batches 1.555 (page)": (via_page("1.555"), "at most 2 decimal places"),
     "batches 10^12 (page)": (via_page(str(10**12)), "at most 1,000 batches"),
-    "batches abc (page)": (via_page("abc"), "Batches must be a whole number."),
+    "batches abc (page)": (via_page("abc"), "a number such as 1 or 0.5"),
     "unknown event (service)": (
         lambda b, c, t: messages_of(
             lambda: record_production(event=987654, recipe=b["cookies"], batches=1)

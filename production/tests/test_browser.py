@@ -1,12 +1,17 @@
 """The daily path through the pages in a real browser (Debian's Chromium)."""
 
+import datetime
 import os
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.utils import timezone
+
+from production.models import ProductionRecord
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
@@ -119,3 +124,54 @@ def test_refusal_is_shown_beside_the_package(live_server, page, bakery):
 
     page.get_by_text("Needs 12 more Chocolate chip cookies.").wait_for()
     shot(page, "6-refusal")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_record_a_part_batch_with_units_made_on_an_earlier_day(
+    live_server, page, bakery
+):
+    User.objects.create_superuser("baker", password="flour-on-hands")
+    page.set_default_timeout(10_000)
+    baked = timezone.localtime().replace(hour=9, minute=30, second=0, microsecond=0)
+    baked -= datetime.timedelta(days=3)
+    page.goto(f"{live_server.url}/events/{bakery['event'].pk}/")
+    page.get_by_label("Username").fill("baker")
+    page.get_by_label("Password").fill("flour-on-hands")
+    page.get_by_role("button", name="Log in").click()
+    page.evaluate("window.stillTheSamePage = true")
+
+    # open the record form: one batch, baked now, by default
+    page.get_by_role("link", name="Record").first.click()
+    preview = page.locator(".preview")
+    preview.get_by_role("button", name="Record 1 batch").wait_for()
+    assert (
+        page.get_by_label("Baked")
+        .input_value()
+        .startswith(timezone.localdate().isoformat())
+    )
+
+    # a batch and a half, that made 70 cookies rather than 72, three days ago
+    page.get_by_label("Batches").fill("1.5")
+    preview.get_by_role("button", name="Record 1.5 batches").wait_for()
+    assert "Flour, all-purpose: 376 g from lot 1 Oct ($0.75)" in preview.inner_text()
+    page.get_by_label("Units made").fill("70")
+    preview.get_by_text("made 70 of 72 cookies").wait_for()
+    page.get_by_label("Baked").fill(baked.strftime("%Y-%m-%dT%H:%M"))
+    preview.get_by_text(f"Baked {baked:%a %-d %b}, 09:30").wait_for()
+    shot(page, "7-part-batch-preview")
+    preview.get_by_role("button", name="Record 1.5 batches").click()
+
+    page.get_by_text(
+        "Recorded 1.5 batches of Chocolate chip for $1.35: made 70 of 72 "
+        f"cookies, baked {baked:%a %-d %b} 09:30."
+    ).wait_for()
+    recipes = page.locator("#recipes-table").inner_text()
+    assert "1.5 / 3" in recipes and "made 70 of 72" in recipes
+    assert page.evaluate("window.stillTheSamePage") is True
+    shot(page, "8-part-batch-recorded")
+    record = ProductionRecord.objects.get()
+    assert (record.batches, record.units_made) == (
+        Decimal("1.5"),
+        Decimal(70),
+    )
+    assert record.produced_at == baked

@@ -189,10 +189,14 @@ class Doors(RuleBasedStateMachine):
 
     @invariant()
     def no_more_units_committed_than_made(self):
+        # what each record says its batches made (units_made), kept when it
+        # was recorded: a later change of the yield does not change it
         made = defaultdict(D)
         for record in ProductionRecord.objects.active().select_related("recipe"):
-            made[record.event_id, record.recipe_id] += record.batches * (
-                record.recipe.yield_quantity or 0
+            made[record.event_id, record.recipe_id] += (
+                record.units_made
+                if record.units_made is not None
+                else record.batches * (record.recipe.yield_quantity or 0)
             )
         committed = defaultdict(D)
         for assignment in self.settled():

@@ -1,6 +1,7 @@
-"""Random sequences of purchases, productions, reversals, waste and package
-steps, checked after every step against a small reference model of FIFO
-written here, independently of pantry.services."""
+"""Random sequences of purchases, productions (part batches and stated units
+made among them), reversals, waste and package steps, checked after every
+step against a small reference model of FIFO written here, independently of
+pantry.services."""
 
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -124,11 +125,15 @@ class Bakery(RuleBasedStateMachine):
             "cost": D(cents) / 100,
         }
 
-    @rule(which=st.integers(0, 1), batches=st.integers(1, 3))
-    def produce(self, which, batches):
+    @rule(
+        which=st.integers(0, 1),
+        batches=st.sampled_from(["0.5", "1", "1.25", "2", "3", "0.01"]).map(D),
+        units_made=st.none() | st.integers(0, 40).map(D),
+    )
+    def produce(self, which, batches, units_made):
         plan, short = [], False
         for index, grams in self.needs[which].items():
-            needed = (grams * batches).quantize(GRAMS)
+            needed = (grams * batches).quantize(GRAMS, rounding=ROUND_HALF_UP)
             for lot in self.fifo(index):
                 if needed <= 0:
                     break
@@ -138,7 +143,10 @@ class Bakery(RuleBasedStateMachine):
             short = short or needed > 0
         try:
             record = record_production(
-                event=self.event, recipe=self.recipes[which], batches=batches
+                event=self.event,
+                recipe=self.recipes[which],
+                batches=batches,
+                units_made=units_made,
             )
         except InsufficientStock:
             assert short, "refused although the model has the stock"
@@ -147,14 +155,17 @@ class Bakery(RuleBasedStateMachine):
         for lot, taken, cost in plan:
             lot["quantity"] -= taken
             lot["cost"] -= cost
-        self.records[record.pk] = {"recipe": which, "batches": batches, "plan": plan}
+        # what the batches made: as stated, else 10 a batch
+        made = D(10) * batches if units_made is None else units_made
+        self.records[record.pk] = {"recipe": which, "units": made, "plan": plan}
         assert record.actual_cost == sum(cost for _, _, cost in plan)
+        assert record.units_made == made
 
     def units(self, recipe_index):
-        made = sum(
-            r["batches"] for r in self.records.values() if r["recipe"] == recipe_index
+        return sum(
+            (r["units"] for r in self.records.values() if r["recipe"] == recipe_index),
+            D(0),
         )
-        return D(10) * made
 
     def committed(self, recipe_index, exclude=None):
         per_package = D(6) if recipe_index == 0 else D(4)
@@ -171,7 +182,7 @@ class Bakery(RuleBasedStateMachine):
         pk = data.draw(st.sampled_from(sorted(self.records)))
         record = self.records[pk]
         allowed = self.committed(record["recipe"]) <= (
-            self.units(record["recipe"]) - D(10) * record["batches"]
+            self.units(record["recipe"]) - record["units"]
         )
         try:
             reverse_production(record=ProductionRecord.objects.get(pk=pk))

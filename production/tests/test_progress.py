@@ -149,21 +149,25 @@ def test_cost_breakdown_variance_and_percent(bakery):
     assert line.variance_percent == D("0.0")
 
 
-def test_variance_percent_is_none_when_nothing_was_planned(bakery):
+def test_unplanned_recipe_is_over_plan_and_compared_with_its_kept_cost(bakery):
+    # given fudge the event's packages do not hold: 100 g of sugar, $0.20
     extra = RecipeFactory(name="Fudge")
     RecipeLineFactory(recipe=extra, ingredient=bakery["sugar"], quantity=D(100))
+
+    # when a batch is baked anyway
     record_production(event=bakery["event"], recipe=extra, batches=1)
 
+    # then it cost what was expected of it, and all of it is beyond the plan
     fudge = next(
         r for r in get_recipe_cost_breakdown(event=bakery["event"]) if r.recipe == extra
     )
-
     assert fudge.planned_cost == 0
-    assert fudge.variance == D("0.2000")
-    assert fudge.variance_percent is None
+    assert (fudge.expected_cost, fudge.actual_cost) == (D("0.2000"), D("0.2000"))
+    assert (fudge.variance, fudge.variance_percent) == (D(0), D("0.0"))
+    assert (fudge.over_plan_cost, fudge.remaining_cost) == (D("0.2000"), D(0))
 
 
-def test_package_costs_actual_where_produced_planned_otherwise(bakery):
+def test_package_costs_use_the_cost_per_unit_made_once_some_are_baked(bakery):
     tin = bakery["tins"][0]
     before = get_package_costs(event=bakery["event"])
     record_production(event=bakery["event"], recipe=bakery["cookies"], batches=1)
@@ -172,7 +176,8 @@ def test_package_costs_actual_where_produced_planned_otherwise(bakery):
 
     cost_before = next(c for c in before.assignments if c.assignment == tin)
     cost_after = next(c for c in after.assignments if c.assignment == tin)
-    assert not cost_before.is_actual and cost_after.is_actual
+    # 1 of 3 batches: the tin's cookies may be among those still to bake
+    assert not cost_before.is_actual and not cost_after.is_actual
     # 1 batch: flour 250.61 g of the $2/kg lot + 200 g sugar at $2/kg = $0.9012
     assert cost_after.cost == (D("0.9012") / 48 * 12).quantize(D("0.0001"))
     recipient_cost = next(r for r in after.recipients if r.recipient == tin.recipient)

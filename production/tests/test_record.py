@@ -108,16 +108,17 @@ def test_short_stock_names_every_missing_ingredient_and_changes_nothing(
 @pytest.mark.parametrize(
     ("batches", "message"),
     [
-        (0, "Record at least 1 batch."),
-        (-1, "Record at least 1 batch."),
-        (D("1.5"), "Batches must be a whole number, not 1.5."),
-        ("1.5", "Batches must be a whole number, not 1.5."),
-        (1.0, "Batches must be a whole number, not “1.0”."),
+        (0, "Record more than 0 batches: 0.5 is half a batch."),
+        (-1, "Record more than 0 batches: 0.5 is half a batch."),
+        (D("1.555"), "Batches can have at most 2 decimal places, not 1.555."),
+        ("0.001", "Batches can have at most 2 decimal places, not 0.001."),
+        (1.0, "Batches must be a number such as 1 or 0.5, not “1.0”."),
         (10**12, "Record at most 1,000 batches at once."),
-        ("abc", "Batches must be a whole number, not “abc”."),
-        ("", "Batches must be a whole number, not “”."),
-        (None, "Batches must be a whole number, not “None”."),
-        ("NaN", "Batches must be a whole number, not “NaN”."),
+        ("1000.01", "Record at most 1,000 batches at once."),
+        ("abc", "Batches must be a number such as 1 or 0.5, not “abc”."),
+        ("", "Batches must be a number such as 1 or 0.5, not “”."),
+        (None, "Batches must be a number such as 1 or 0.5, not “None”."),
+        ("NaN", "Batches must be a number such as 1 or 0.5, not “NaN”."),
     ],
 )
 def test_bad_batches_are_refused_clearly(bakery, database_snapshot, batches, message):
@@ -351,7 +352,7 @@ def test_concurrent_recordings_never_use_the_same_stock_twice(bakery):
         thread.join(timeout=60)
 
     assert sorted(type(outcome).__name__ for outcome in outcomes) == [
+        "Decimal",
         "InsufficientStock",
-        "int",
     ]
     assert remaining(bakery["sugar_lot"]) == (D("800.001"), D("1.6"))

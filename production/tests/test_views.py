@@ -241,10 +241,10 @@ def test_resubmitted_form_records_once(baker_client, bakery):
 @pytest.mark.parametrize(
     ("batches", "message"),
     [
-        ("0", "Record at least 1 batch."),
-        ("-1", "Record at least 1 batch."),
-        ("1.5", "Batches must be a whole number."),
-        ("abc", "Batches must be a whole number."),
+        ("0", "Record more than 0 batches: 0.5 is half a batch."),
+        ("-1", "Record more than 0 batches: 0.5 is half a batch."),
+        ("1.555", "Batches can have at most 2 decimal places, not 1.555."),
+        ("abc", "Batches must be a number such as 1 or 0.5, not “abc”."),
         ("1000000000000", "Record at most 1,000 batches at once."),
         ("", "Say how many batches."),
     ],
