@@ -131,6 +131,14 @@ class Product(models.Model):
         "preferred", default=False, help_text="Its price plans what is not in stock."
     )
     upc = models.CharField("UPC", max_length=20, blank=True)
+    last_price = MoneyField(
+        "latest price",
+        null=True,
+        blank=True,
+        validators=[NON_NEGATIVE],
+        help_text="Of one package, from a price list: plans this ingredient's "
+        "needs while none of its lots has a price.",
+    )
 
     class Meta:
         ordering = ["ingredient__name", "brand", "name"]

@@ -234,27 +234,38 @@ def estimate_recipe_costs(
 
 def get_latest_unit_costs(*, ingredient_ids) -> dict[int, Decimal]:
     """Latest purchase price per stock unit, by ingredient id: the newest priced
-    lot of the preferred product, else the newest priced lot. One query."""
-    newest_lot = (
-        Lot.objects.filter(ingredient=OuterRef("pk"), is_priced=True)
-        .order_by(
-            Case(When(product__is_preferred=True, then=Value(0)), default=Value(1)),
-            "-purchased_on",
-            "-pk",
-        )
-        .values("pk")[:1]
+    lot of the preferred product, else the newest priced lot. An ingredient
+    none of whose lots has a price falls back on the latest price of a
+    package (a price list's) of its preferred product, else of its product
+    added last. One query."""
+    newest_lot = Lot.objects.filter(ingredient=OuterRef("pk"), is_priced=True).order_by(
+        Case(When(product__is_preferred=True, then=Value(0)), default=Value(1)),
+        "-purchased_on",
+        "-pk",
     )
-    newest_ids = (
-        Ingredient.objects.filter(pk__in=ingredient_ids)
-        .annotate(newest_lot_id=Subquery(newest_lot))
-        .values("newest_lot_id")
+    priced_product = Product.objects.filter(
+        ingredient=OuterRef("pk"), last_price__isnull=False
+    ).order_by(Case(When(is_preferred=True, then=Value(0)), default=Value(1)), "-pk")
+    ingredients = Ingredient.objects.filter(pk__in=ingredient_ids).annotate(
+        lot_cost=Subquery(newest_lot.values("total_cost")[:1]),
+        lot_quantity=Subquery(newest_lot.values("quantity_purchased")[:1]),
+        package_price=Subquery(priced_product.values("last_price")[:1]),
+        package_quantity=Subquery(priced_product.values("package_quantity")[:1]),
+        package_unit=Subquery(priced_product.values("package_unit")[:1]),
     )
-    return {
-        lot.ingredient_id: lot.unit_cost
-        for lot in Lot.objects.filter(pk__in=newest_ids).only(
-            "ingredient_id", "total_cost", "quantity_purchased", "is_priced"
-        )
-    }
+    costs = {}
+    for ingredient in ingredients:
+        if ingredient.lot_cost is not None:
+            costs[ingredient.pk] = ingredient.lot_cost / ingredient.lot_quantity
+        elif ingredient.package_price is not None:
+            try:
+                package = ingredient.to_stock_unit(
+                    ingredient.package_quantity, ingredient.package_unit
+                )
+            except ValidationError:
+                continue  # flagged as unpriced, as without the price
+            costs[ingredient.pk] = ingredient.package_price / package
+    return costs
 
 
 def _cost_of(

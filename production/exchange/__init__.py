@@ -15,15 +15,17 @@ from pathlib import Path
 
 from django.db import transaction
 
-from production.exchange import bake_tracker
+from production.exchange import backup, bake_tracker
 from production.exchange.planner import Plan, Planner
 from production.exchange.rows import (
     DataSet,
     ImportFailed,
     Problem,
     detect_format,
+    order,
     read_csv,
     read_json,
+    read_price_list,
 )
 from production.exchange.writer import write
 
@@ -37,7 +39,12 @@ class Result:
     dry_run: bool
 
 
-READERS = {"json": read_json, "csv": read_csv}
+READERS = {
+    "json": read_json,
+    "csv": read_csv,
+    "bake-tracker": bake_tracker.read,
+    "price-list": read_price_list,
+}
 
 
 def import_files(
@@ -53,10 +60,38 @@ def import_files(
     (a folder, a file too large, not text, not JSON or CSV) is a problem too,
     and the dry run checks exactly what the real run checks."""
     progress = progress or (lambda label, done, total: None)
-    dataset = DataSet()
+    paths = [Path(path) for path in paths]
+    if format in ("auto", "json") and any(map(backup.is_backup, paths)):
+        # A backup (format version 2) is restored whole, not planned row by row.
+        restored = backup.restore_backup(paths, dry_run=dry_run, progress=progress)
+        return Result(plan=restored, dataset=DataSet(), dry_run=dry_run)
+    return _import_rows(
+        paths,
+        format=format,
+        dry_run=dry_run,
+        create_missing=create_missing,
+        progress=progress,
+    )
+
+
+# --- rows of our formats, bake-tracker's exports and price lists ---------------
+
+
+def _import_rows(
+    paths: list[Path],
+    *,
+    format: str,
+    dry_run: bool,
+    create_missing: bool,
+    progress: Callable[[str, int, int], None],
+) -> Result:
+    """Reads every file, then plans and writes their rows together, in the
+    order of `rows.order` (whatever the order the files are given in) and
+    section by section (see Planner.run). The dry run writes too, and rolls
+    back: it finds whatever the real run would."""
+    read: list[tuple[str, DataSet]] = []
     problems: list[Problem] = []
     for path in paths:
-        path = Path(path)
         if not path.exists():
             problems.append(Problem(str(path), "", None, "does not exist"))
             continue
@@ -75,11 +110,13 @@ def import_files(
             continue
         try:
             kind = detect_format(path) if format == "auto" else format
-            reader = bake_tracker.read if kind == "bake-tracker" else READERS.get(kind)
+            reader = READERS.get(kind)
             if reader is None:
                 problems.append(Problem(str(path), "", kind, "is not a format we read"))
                 continue
-            reader(path, dataset)
+            of_file = DataSet()
+            reader(path, of_file)
+            read.append((str(path), of_file))
         except ImportFailed as error:
             problems.extend(error.problems)
         except OSError as error:
@@ -87,10 +124,14 @@ def import_files(
             problems.append(Problem(str(path), "", None, f"cannot be read: {reason}"))
     if problems:
         raise ImportFailed(problems)
+    dataset = DataSet()
+    for file, (_, of_file) in enumerate(order(read)):
+        dataset.extend(of_file, file=file)
     with transaction.atomic():
         plan = Planner(dataset, create_missing=create_missing, progress=progress).run()
         if plan.problems:
-            raise ImportFailed(plan.problems)
-        if not dry_run:
-            write(plan, progress=progress)
+            raise ImportFailed(plan.problems, warnings=plan.warnings)
+        write(plan, progress=progress)
+        if dry_run:
+            transaction.set_rollback(True)
     return Result(plan=plan, dataset=dataset, dry_run=dry_run)

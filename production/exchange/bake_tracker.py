@@ -46,6 +46,7 @@ HEADER = {
 def read(path: Path, dataset: DataSet) -> None:
     data = load_json(path, dataset)
     version = str(data.get("version", ""))
+    dataset.exported_at = data.get("exported_at") or data.get("export_date") or ""
     name = path.name
     problems: list[Problem] = []
     sections: dict[str, list[tuple[str, dict[str, Any]]]] = {}
@@ -83,9 +84,7 @@ def read(path: Path, dataset: DataSet) -> None:
         for key, value in values.items():
             if value and not first.data.get(key):
                 first.data[key] = value
-        dataset.notes.append(
-            f"{source}: repeats the slug of {first.source}; merged into it"
-        )
+        dataset.add_note(source, f"repeats the slug of {first.source}; merged into it")
     dataset.rows["ingredients"].extend(ingredients.values())
     for source, row in rows_of("products"):
         dataset.rows["products"].append(Row(source, _product(row)))
@@ -94,7 +93,8 @@ def read(path: Path, dataset: DataSet) -> None:
     for source, row in rows_of("recipes"):
         recipe, notes = _recipe(row, source, problems)
         dataset.rows["recipes"].append(Row(source, recipe))
-        dataset.notes.extend(notes)
+        for note in notes:
+            dataset.add_note(source, note)
     for source, row in rows_of("recipients"):
         dataset.rows["recipients"].append(
             Row(
@@ -139,7 +139,7 @@ def read(path: Path, dataset: DataSet) -> None:
         )
     if problems:
         raise ImportFailed(problems)
-    dataset.notes.append(f"{name}: bake-tracker format {version or 'unknown'}")
+    dataset.add_note(name, f"bake-tracker format {version or 'unknown'}")
 
 
 def _key(value: Any) -> str | None:
@@ -191,13 +191,18 @@ def _lot(row: dict[str, Any], products: dict[str, dict]) -> dict[str, Any]:
         quantity, unit = _times(row["quantity"], size), product.get("package_unit")
     else:
         quantity, unit = row.get("quantity"), row.get("unit") or ""
-    total = row.get("total_cost") or row.get("total_price") or row.get("cost")
-    if total is None and (row.get("unit_price") or row.get("price")) is not None:
+    # The first given, 0 included; none is a cost not known (an unpriced lot).
+    total = _given(row, "total_cost", "total_price", "cost")
+    price = _given(row, "unit_price", "price")
+    if total is None and price is not None:
         count = packages or row.get("quantity") or 1
-        price = row.get("unit_price") or row.get("price")
         factor = _decimal(count)
-        # A count that is no number makes a total the import refuses, shown.
-        total = _times(price, factor) if factor is not None else f"{price} × {count}"
+        if factor is not None:
+            total = _times(price, factor)
+        elif count != quantity:
+            # A count that is no number makes a total the import refuses, shown.
+            total = f"{price} × {count}"
+        # else the quantity holds the count, refused once, there
     return {
         "ingredient": row.get("ingredient_slug")
         or product.get("ingredient_slug")
@@ -216,6 +221,16 @@ def _lot(row: dict[str, Any], products: dict[str, dict]) -> dict[str, Any]:
         "supplier": row.get("supplier") or row.get("store") or "",
         "notes": row.get("notes") or "",
     }
+
+
+def _given(row: dict[str, Any], *names: str):
+    """The first of the fields that holds a value (0 is one; null and "" are
+    not)."""
+    for name in names:
+        value = row.get(name)
+        if value is not None and value != "":
+            return value
+    return None
 
 
 def _decimal(value) -> Decimal | None:
@@ -257,7 +272,7 @@ def _recipe(
     components = row.get("components")
     if components:
         count = len(components) if isinstance(components, list) else 1
-        notes.append(f"{source}: its {count} sub-recipes are not imported")
+        notes.append(f"its {count} sub-recipes are not imported")
     text = row.get("notes") or ""
     if row.get("source"):
         text = f"{text}\n\nSource: {row['source']}".strip()

@@ -1,9 +1,11 @@
-"""Export of everything the import reads, in our JSON or CSV format.
+"""Export: a complete backup in JSON, or the plain sections in CSV.
 
-What is exported is what `import_data` takes back: ingredients, products,
-lots as purchases, recipes with their lines, recipients, packages with their
-items, events and assignments. Production history and stock movements stay
-in the database they were recorded in.
+`export_backup` writes everything (format version 2, see backup.py):
+`import_data` restores it into an empty database exactly. `export_csv`
+writes what the row-by-row import reads (format version 1): ingredients,
+products, lots as purchases, recipes with their lines, recipients, packages
+with their items, events and assignments; `export_json` the same in one
+JSON file.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from events.models import Assignment, Event, Package, Recipient
 from pantry.models import Ingredient, Lot, Product, Recipe
+from production.exchange.backup import HEADER, backup_sections, snapshot
 from production.exchange.rows import FORMULA_STARTS
 
 
@@ -65,7 +68,7 @@ def sections() -> dict[str, Iterator[dict]]:
                 "purchased_on": lot.purchased_on.isoformat(),
                 "quantity": _plain(lot.quantity_purchased),
                 "unit": lot.ingredient.stock_unit,
-                "total_cost": _plain(lot.total_cost),
+                "total_cost": _plain(lot.total_cost) if lot.is_priced else "",
                 "expires_on": lot.expires_on.isoformat() if lot.expires_on else "",
                 "supplier": lot.supplier,
                 "notes": lot.notes,
@@ -145,6 +148,37 @@ def export_json(path: Path) -> dict[str, int]:
     path.write_text(
         json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
     )
+    return counts
+
+
+def export_backup(path: Path) -> dict[str, int]:
+    """Writes every row of the database to `path` (format version 2), one row
+    a line, rows in id order, keys in field order: the same data always
+    makes the same bytes. Written to a file beside it, then moved into
+    place, so a failed export leaves no half backup."""
+    counts = {}
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with snapshot(), partial.open("w", encoding="utf-8", newline="\n") as out:
+            out.write("{")
+            out.write(
+                ",".join(
+                    f"\n {json.dumps(k)}: {json.dumps(v)}" for k, v in HEADER.items()
+                )
+            )
+            for section, rows in backup_sections():
+                out.write(f",\n {json.dumps(section)}: [")
+                count = 0
+                for row in rows:
+                    out.write(",\n  " if count else "\n  ")
+                    out.write(json.dumps(row, ensure_ascii=False))
+                    count += 1
+                out.write("\n ]" if count else "]")
+                counts[section] = count
+            out.write("\n}\n")
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
     return counts
 
 

@@ -38,10 +38,31 @@ NESTED_CSV = {
 }
 
 
+# A price list (bake-tracker's, or any spreadsheet of prices): a CSV file told
+# by its header, whatever its name. Its rows are read after every section.
+PRICES = "prices"
+PRICE_LIST_COLUMNS = {"unit_price"}
+PRICE_LIST_NAMES = {"product_name", "ingredient_name"}
+
+
 @dataclass
 class Row:
     source: str  # where it came from: "lots.csv row 5", "data.json lots[3]"
     data: dict[str, Any]
+    file: int = 0  # the file's place in the import order (see DataSet.order)
+
+
+class Note(str):
+    """A line of the import summary that says where it comes from: its text
+    is "source: reason"."""
+
+    source: str
+    reason: str
+
+    def __new__(cls, source: str, reason: str) -> Note:
+        note = super().__new__(cls, f"{source}: {reason}")
+        note.source, note.reason = source, reason
+        return note
 
 
 @dataclass
@@ -49,6 +70,44 @@ class DataSet:
     rows: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
     skipped: list[str] = field(default_factory=list)  # sections not modelled
     notes: list[str] = field(default_factory=list)
+    # When the file was exported, if it says (bake-tracker's exports do):
+    # files are imported oldest first, whatever the order they are given in.
+    exported_at: str = ""
+
+    def add_note(self, source: str, reason: str) -> None:
+        self.notes.append(Note(source, reason))
+
+    def extend(self, other: DataSet, *, file: int) -> None:
+        """Adds the rows, notes and skipped sections of another file's data."""
+        for section, rows in other.rows.items():
+            for row in rows:
+                row.file = file
+            self.rows[section].extend(rows)
+        self.skipped.extend(other.skipped)
+        self.notes.extend(other.notes)
+
+
+def order(datasets: list[tuple[str, DataSet]]) -> list[tuple[str, DataSet]]:
+    """The files of one import in the order they are imported, whatever the
+    order given: exports that say when they were made, oldest first (a newer
+    export's rows win over an older one's), then the others by name. So one
+    command with every file does what importing them one at a time, in that
+    order, does."""
+
+    def key(item: tuple[str, DataSet]):
+        name, dataset = item
+        when = _sortable_time(dataset.exported_at)
+        return (when is None, when or "", Path(name).name, name)
+
+    return sorted(datasets, key=key)
+
+
+def _sortable_time(value: Any) -> str | None:
+    """An export time as text that sorts in time order (ISO 8601, "Z" or
+    not), or None when there is none."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return value.strip().replace(" ", "T").removesuffix("Z")
 
 
 @dataclass(frozen=True)
@@ -85,8 +144,9 @@ _shown = _Short().repr
 class ImportFailed(Exception):
     """Nothing was written: every problem found is in `problems`."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], *, warnings: list | None = None):
         self.problems = problems
+        self.warnings = warnings or []  # found on the way, for the report
         super().__init__(f"{len(problems)} problem(s); nothing was imported.")
 
 
@@ -95,7 +155,7 @@ class ImportFailed(Exception):
 
 def detect_format(path: Path) -> str:
     if path.suffix.lower() == ".csv":
-        return "csv"
+        return "price-list" if _is_price_list(path) else "csv"
     # The markers are ASCII, which reads the same in every encoding we read.
     with path.open("rb") as handle:
         head = handle.read(4096).decode("latin-1")
@@ -111,6 +171,7 @@ def detect_format(path: Path) -> str:
 def read_json(path: Path, dataset: DataSet) -> None:
     """Our JSON format: {"format": "bakery", "ingredients": [...], ...}."""
     data = load_json(path, dataset)
+    dataset.exported_at = data.get("exported_at") or ""
     problems: list[Problem] = []
     for section, rows in data.items():
         if section in ("format", "version", "exported_at"):
@@ -219,6 +280,38 @@ def _deeper_than(limit: int, data: Any) -> bool:
     return level > limit
 
 
+def _is_price_list(path: Path) -> bool:
+    """Whether a CSV file's header is a price list's: a `unit_price` column
+    and a product or ingredient name."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return False  # reading it again reports why
+    header = next(csv.reader(io.StringIO(head.partition("\n")[0])), [])
+    columns = {name.strip().lower() for name in header}
+    return columns >= PRICE_LIST_COLUMNS and bool(PRICE_LIST_NAMES & columns)
+
+
+def read_price_list(path: Path, dataset: DataSet) -> None:
+    """A price list: one row per product and package, with its `unit_price`
+    (the price of one package). See docs/import-format.md."""
+    rows = _csv_rows(path, dataset)
+    if rows and not (set(rows[0].data) >= PRICE_LIST_COLUMNS):
+        raise ImportFailed(
+            [
+                Problem(
+                    path.name,
+                    "",
+                    None,
+                    "is not a price list: it needs a unit_price column and a "
+                    "product_name or ingredient_name column",
+                )
+            ]
+        )
+    dataset.rows[PRICES].extend(rows)
+
+
 def read_csv(path: Path, dataset: DataSet) -> None:
     """One CSV file per section, named after it: lots.csv, recipes.csv, ..."""
     section = path.stem.lower()
@@ -230,10 +323,22 @@ def read_csv(path: Path, dataset: DataSet) -> None:
                     path.name,
                     "",
                     None,
-                    f"is not a file we read; name it one of {known}",
+                    f"is not a file we read; name it one of {known}, or give "
+                    "it the header of a price list (unit_price, product_name, …)",
                 )
             ]
         )
+    rows = _csv_rows(path, dataset)
+    if section in NESTED_CSV:
+        parent, _, _, nested = NESTED_CSV[section]
+        dataset.rows[f"{parent}:{nested}"].extend(rows)
+    else:
+        dataset.rows[section].extend(rows)
+
+
+def _csv_rows(path: Path, dataset: DataSet) -> list[Row]:
+    """The rows of a CSV file, each named by its line ("lots.csv row 5", the
+    header being row 1); column names are stripped and lower-cased."""
     reader = csv.DictReader(io.StringIO(read_text(path, dataset), newline=""))
     rows: list[Row] = []
     number = 1  # the header
@@ -244,7 +349,11 @@ def read_csv(path: Path, dataset: DataSet) -> None:
             rows.append(
                 Row(
                     f"{path.name} row {number}",
-                    {k: _formula_kept_as_text(v) for k, v in record.items() if k},
+                    {
+                        k.strip().lower(): _formula_kept_as_text(v)
+                        for k, v in record.items()
+                        if k and k.strip()
+                    },
                 )
             )
             number += 1
@@ -252,11 +361,7 @@ def read_csv(path: Path, dataset: DataSet) -> None:
         raise ImportFailed(
             [Problem(f"{path.name} row {number}", "", None, _csv_reason(error))]
         ) from None
-    if section in NESTED_CSV:
-        parent, _, _, nested = NESTED_CSV[section]
-        dataset.rows[f"{parent}:{nested}"].extend(rows)
-    else:
-        dataset.rows[section].extend(rows)
+    return rows
 
 
 def _csv_reason(error: csv.Error) -> str:
@@ -324,9 +429,10 @@ def read_text(path: Path, dataset: DataSet) -> str:
     start, end = text.rfind("\n", 0, first) + 1, text.find("\n", first)
     line = text[start : end if end >= 0 else len(text)].strip()
     number = text.count("\n", 0, first) + 1
-    dataset.notes.append(
-        f"{path.name}: not UTF-8, read as Windows-1252 (latin-1); check its "
-        f"accents, first on line {number}: {line[:80]}"
+    dataset.add_note(
+        path.name,
+        "not UTF-8, read as Windows-1252 (latin-1); check its accents, first "
+        f"on line {number}: {line[:80]}",
     )
     return text
 

@@ -20,6 +20,47 @@ class FieldError(Exception):
         self.field, self.value, self.reason = field, value, reason
 
 
+class RowFields:
+    """Reads the values of one row and keeps every wrong one: a value that
+    cannot be read is a FieldError in `errors` and reads as None, so that a
+    row with several bad fields has all of them reported, not the first."""
+
+    def __init__(self, row: Row):
+        self.row = row
+        self.errors: list[FieldError] = []
+
+    def read(self, parse, name: str, **options):
+        try:
+            return parse(self.row, name, **options)
+        except FieldError as error:
+            self.errors.append(error)
+            return None
+
+    def refuse(self, name: str, value: Any, reason: str) -> None:
+        self.errors.append(FieldError(name, value, reason))
+
+    def failed(self, name: str) -> bool:
+        return any(error.field == name for error in self.errors)
+
+    def text(self, name: str, **options) -> str | None:
+        return self.read(text, name, **options)
+
+    def number(self, name: str, **options) -> Decimal | None:
+        return self.read(number, name, **options)
+
+    def money(self, name: str, **options) -> Decimal | None:
+        return self.read(money, name, **options)
+
+    def date(self, name: str, **options) -> datetime.date | None:
+        return self.read(date, name, **options)
+
+    def boolean(self, name: str) -> bool | None:
+        return self.read(boolean, name)
+
+    def unit(self, name: str, **options) -> str | None:
+        return self.read(unit, name, **options)
+
+
 def text(row: Row, name: str, *, required=False, max_length=200) -> str:
     value = row.data.get(name)
     value = "" if value is None else str(value).strip()
@@ -67,11 +108,14 @@ def number(
 _MONEY = re.compile(r"^[$€£]?\s*(\d{1,3}(,\d{3})*|\d+)?([.,]\d+)?$")
 
 
-def money(row: Row, name: str) -> Decimal:
+def money(row: Row, name: str, *, required=True) -> Decimal | None:
     """ "13.69", "$13.69", "13,69" (decimal comma) and "1,234.50" are money;
-    anything else is refused, never taken as zero."""
+    anything else is refused, never taken as zero. Missing or empty, it is
+    refused if `required`, else None (not known)."""
     value = row.data.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
+        if not required:
+            return None
         raise FieldError(name, value, "is required")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raw = str(value)
@@ -103,13 +147,16 @@ def _at_most_places(amount: Decimal, places: int, name: str, value: Any) -> Deci
     return amount.quantize(Decimal(1).scaleb(-places), context=exact)
 
 
-def unfit(obj: models.Model, names: Iterable[str]) -> dict[str, str]:
+def unfit(
+    obj: models.Model, names: Iterable[str], *, model_clean: bool = True
+) -> dict[str, str]:
     """Why `obj` cannot be saved as it is, by field name (NON_FIELD_ERRORS for
     the whole): what `full_clean` checks but uniqueness and constraints, for
     the fields named. Each value, as it will be stored (a lot's quantity in
     its stock unit, rounded), goes through its own field's `clean`
     (max_digits and decimal_places, max_length, choices, minimum); then the
-    model's `clean` runs. So the limits are the model's, written nowhere
+    model's `clean` runs, unless `model_clean` is False (some values of the
+    row could not be read). So the limits are the model's, written nowhere
     else. References to other objects are left to the planner."""
     reasons = {}
     for name in names:
@@ -120,6 +167,8 @@ def unfit(obj: models.Model, names: Iterable[str]) -> dict[str, str]:
             field.clean(getattr(obj, field.attname), obj)
         except ValidationError as error:
             reasons[name] = _reason(field, error)
+    if not model_clean:
+        return reasons
     try:
         obj.clean()
     except ValidationError as error:

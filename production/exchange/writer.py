@@ -1,18 +1,24 @@
 """Writes a plan that has no problem; the caller holds the transaction.
 
 Every value was checked against its column by the planner, in the dry run as
-well, so nothing is checked here that the dry run did not check.
+well, so nothing is checked here that the dry run did not check; and the dry
+run writes too, then rolls back. Should the database still refuse a write,
+the import fails naming the row it came from, never with a traceback.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError
+
 from events.models import PackageItem
 from pantry.models import RecipeLine
 from pantry.services import Purchase, record_purchases
 from production.exchange.planner import Plan, saved
-from production.exchange.rows import SECTIONS
+from production.exchange.rows import SECTIONS, ImportFailed, Problem
+from production.services import price_lots
 
 
 def write(plan: Plan, *, progress: Callable[[str, int, int], None]) -> None:
@@ -22,7 +28,8 @@ def write(plan: Plan, *, progress: Callable[[str, int, int], None]) -> None:
             values = {name: saved(value) for name, value in pending.values.items()}
             # Checked by the planner (Planner.check_writes), dry run or not.
             obj = pending.model(**values)
-            obj.save()
+            with _refused_as(pending.source):
+                obj.save()
             pending.obj = obj
         if section == "ingredients":
             _apply_updates(plan)
@@ -32,25 +39,63 @@ def write(plan: Plan, *, progress: Callable[[str, int, int], None]) -> None:
             _replace_lines(plan)
         if section == "packages":
             _replace_items(plan)
+    if plan.lot_prices:
+        _price_lots(plan)
+
+
+class _refused_as:
+    """Turns the database refusing a write into the import's problem,
+    naming the row (`source`) it came from."""
+
+    def __init__(self, source: str | Callable[[], str]):
+        self.source = source
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if not isinstance(error, (DatabaseError, ValidationError)):
+            return False
+        source = self.source() if callable(self.source) else self.source
+        reason = (
+            " ".join(error.messages)
+            if isinstance(error, ValidationError)
+            else f"the database refused it: {error}"
+        )
+        raise ImportFailed([Problem(source, "", None, reason)]) from error
 
 
 def _apply_updates(plan: Plan) -> None:
-    for obj, changes in plan.updates:
+    for (obj, changes), source in zip(plan.updates, plan.update_sources, strict=True):
         for name, value in changes.items():
             setattr(obj, name, saved(value))
-        obj.save(update_fields=list(changes))
+        with _refused_as(source):
+            obj.save(update_fields=list(changes))
 
 
 def _write_lots(plan: Plan, progress) -> None:
     total = len(plan.purchases)
+    current = {"source": plan.purchases[0].source}
 
     def purchases() -> Iterator[Purchase]:
-        for index, values in enumerate(plan.purchases, start=1):
+        for index, lot in enumerate(plan.purchases, start=1):
             if index % 5000 == 0 or index == total:
                 progress("writing lots", index, total)
-            yield Purchase(**{name: saved(value) for name, value in values.items()})
+            current["source"] = lot.source
+            yield Purchase(**{name: saved(value) for name, value in lot.values.items()})
 
-    record_purchases(purchases=purchases())
+    # A lot is checked as it is read from the generator: a refusal is the
+    # last one read's.
+    with _refused_as(lambda: current["source"]):
+        record_purchases(purchases=purchases())
+
+
+def _price_lots(plan: Plan) -> None:
+    """Gives saved lots whose cost was unknown their cost (price lists, and
+    lot rows with a price identical to an unpriced lot)."""
+    sources = sorted(set(plan.lot_price_sources.values()))
+    with _refused_as(", ".join(sources[:3]) + (" and more" if sources[3:] else "")):
+        price_lots(prices=plan.lot_prices)
 
 
 def _replace_lines(plan: Plan) -> None:

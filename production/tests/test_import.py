@@ -286,13 +286,25 @@ def test_prices_are_understood(tmp_path, price, stored):
     assert Lot.objects.get().total_cost == D(stored)
 
 
-@pytest.mark.parametrize("price", ["", "abc", "-3", "13.69.1", "$", "1.23456"])
+@pytest.mark.parametrize("price", ["abc", "-3", "13.69.1", "$", "1.23456"])
 def test_bad_prices_are_refused_never_zero(tmp_path, price):
     data = {**OURS, "lots": [{**OURS["lots"][1], "total_cost": price}]}
     with pytest.raises(ImportFailed) as raised:
         import_files([write_json(tmp_path, data)])
     assert raised.value.problems[0].field == "total_cost"
     assert not Lot.objects.exists()
+
+
+@pytest.mark.parametrize("price", ["", None, "  "])
+def test_a_lot_without_a_price_is_unpriced_never_zero(tmp_path, price):
+    data = {**OURS, "lots": [{**OURS["lots"][1], "total_cost": price}]}
+
+    result = import_files([write_json(tmp_path, data)])
+
+    lot = Lot.objects.get()
+    assert not lot.is_priced
+    assert (lot.total_cost, lot.cost_remaining) == (0, 0)
+    assert result.plan.counts.unpriced["lots"] == 1
 
 
 def test_round_trip_json_and_csv_is_identical(tmp_path):

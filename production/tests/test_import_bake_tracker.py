@@ -164,14 +164,18 @@ def test_own_4_2_export_skips_hierarchy_and_unmodelled_sections(tmp_path):
     assert not Ingredient.objects.exists()  # a dry run
 
 
-def test_own_4_2_export_inventory_without_a_price_is_named_and_nothing_written():
-    with pytest.raises(ImportFailed) as raised:
-        import_files([OWN / "export_4_2.json"])
+def test_own_4_2_export_inventory_without_a_price_becomes_an_unpriced_lot():
+    result = import_files([OWN / "export_4_2.json"])
 
-    (problem,) = raised.value.problems
-    assert problem.source == "export_4_2.json inventory_items[1]"
-    assert problem.field == "total_cost"
-    assert not Ingredient.objects.exists()
+    walnuts = Lot.objects.get(ingredient__slug="walnuts")
+    assert not walnuts.is_priced
+    assert (walnuts.quantity_purchased, walnuts.total_cost) == (D(454), D(0))
+    assert Lot.objects.get(ingredient__slug="flour_bread").is_priced
+    assert result.plan.counts.unpriced["lots"] == 1
+    assert (
+        "lots: 2 created (1 unpriced: cost unknown), 0 updated, 0 unchanged"
+        in result.plan.counts.lines()
+    )
 
 
 def test_own_4_2_export_inventory_with_a_price_becomes_a_lot(tmp_path):

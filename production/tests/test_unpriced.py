@@ -11,6 +11,8 @@ from pantry.models import Lot
 from pantry.selectors import estimate_recipe_cost, get_pantry_totals
 from pantry.services import adjust_lot, record_purchase
 from pantry.tests.factories import IngredientFactory, RecipeFactory, RecipeLineFactory
+from production.exchange import import_files
+from production.exchange.export import export_csv
 from production.services import (
     price_lots,
     record_production,
@@ -112,7 +114,7 @@ def test_pantry_totals_count_unpriced_lots_apart():
 
 
 def test_pages_show_unpriced_never_zero(admin_client):
-    lot, recipe = kitchen(None)
+    _, recipe = kitchen(None)
     record_production(event=EventFactory(), recipe=recipe, batches=1)
 
     pantry = admin_client.get("/pantry/").content.decode()
@@ -124,3 +126,15 @@ def test_pages_show_unpriced_never_zero(admin_client):
     assert "unpriced" in history and "+ unpriced" in history
     assert "$0.00" not in lots
     assert "unpriced" in lots
+
+
+def test_csv_export_keeps_a_lot_unpriced_when_imported_again(tmp_path):
+    lot, _ = kitchen(None)
+    export_csv(tmp_path)
+    Lot.objects.all().delete()
+
+    import_files([tmp_path / "lots.csv"])
+
+    [again] = Lot.objects.all()
+    assert (again.ingredient, again.quantity_purchased) == (lot.ingredient, D(1000))
+    assert not again.is_priced

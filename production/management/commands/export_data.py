@@ -2,14 +2,16 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from production.exchange.export import export_csv, export_json
+from production.exchange.export import export_backup, export_csv
 
 
 class Command(BaseCommand):
     help = (
-        "Exports ingredients, products, lots (as purchases), recipes, recipients, "
-        "packages, events and assignments in the format import_data reads: one JSON "
-        "file, or a folder of CSV files."
+        "Exports everything as a backup: one JSON file (format version 2) that "
+        "import_data restores into an empty database exactly, history included. "
+        "--format csv writes a folder of CSV files instead, in the format "
+        "import_data reads row by row (version 1: ingredients, products, lots as "
+        "purchases, recipes, recipients, packages, events and assignments)."
     )
 
     def add_arguments(self, parser):
@@ -21,7 +23,9 @@ class Command(BaseCommand):
         if options["format"] == "json":
             if path.is_dir():
                 raise CommandError(f"{path} is a folder: give a file name for JSON.")
-            counts = export_json(path)
+            if not path.parent.is_dir():
+                raise CommandError(f"{path.parent} is not a folder.")
+            counts = export_backup(path)
         else:
             if path.exists() and not path.is_dir():
                 raise CommandError(f"{path} is a file: give a folder for CSV files.")
