@@ -11,6 +11,7 @@ from pantry.admin import IngredientAdmin
 from pantry.forms import IngredientForm
 from pantry.models import Ingredient
 from production import services
+from production.filters import REVERSED_CHOICES, filter_reversed
 from production.models import ConsumptionLine, ProductionRecord
 
 
@@ -48,12 +49,10 @@ class ReversedFilter(admin.SimpleListFilter):
     parameter_name = "reversed"
 
     def lookups(self, request, model_admin):
-        return [("no", "Counts"), ("yes", "Reversed")]
+        return REVERSED_CHOICES
 
     def queryset(self, request, queryset):
-        if self.value() in ("yes", "no"):
-            return queryset.filter(reversed_at__isnull=self.value() == "no")
-        return queryset
+        return filter_reversed(queryset, self.value())
 
 
 @admin.register(ProductionRecord)

@@ -1,9 +1,20 @@
 import django_filters
 from django import forms
+from django.utils import timezone
 
+from bakery.search import search
 from events.models import Event
 from pantry.models import Recipe
 from production.models import ProductionRecord
+
+REVERSED_CHOICES = [("no", "Counts"), ("yes", "Reversed")]
+
+
+def filter_reversed(queryset, value: str | None):
+    """Records that count ("no") or reversed ones ("yes"); all otherwise."""
+    if value in ("yes", "no"):
+        return queryset.filter(reversed_at__isnull=value == "no")
+    return queryset
 
 
 class HistoryFilter(django_filters.FilterSet):
@@ -23,8 +34,8 @@ class HistoryFilter(django_filters.FilterSet):
     )
     reversed = django_filters.ChoiceFilter(
         label="Reversed",
-        choices=[("no", "Counts"), ("yes", "Reversed")],
-        method="filter_reversed",
+        choices=REVERSED_CHOICES,
+        method=lambda queryset, name, value: filter_reversed(queryset, value),
         empty_label="Any",
     )
 
@@ -32,5 +43,25 @@ class HistoryFilter(django_filters.FilterSet):
         model = ProductionRecord
         fields = ["event", "recipe", "produced_from", "produced_to", "reversed"]
 
-    def filter_reversed(self, queryset, name, value):
-        return queryset.filter(reversed_at__isnull=value == "no")
+
+class EventFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search events",
+        method=lambda queryset, name, value: search(queryset, value, ["name", "notes"]),
+    )
+    when = django_filters.ChoiceFilter(
+        label="When",
+        choices=[("upcoming", "Upcoming"), ("past", "Past")],
+        method="filter_when",
+        empty_label="Any time",
+    )
+
+    class Meta:
+        model = Event
+        fields = ["q", "when"]
+
+    def filter_when(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == "upcoming":
+            return queryset.filter(date__gte=today)
+        return queryset.filter(date__lt=today)

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from events.models import AssignmentStatus
 from production.models import (
     MAX_BATCHES,
     MIN_BATCHES,
@@ -104,10 +105,11 @@ class RecordForm(forms.Form):
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(
-        choices=[("assembled", "assembled"), ("delivered", "delivered")]
-    )
-    note = forms.CharField(required=False, max_length=1000)
+    """A package's next status (production.services decides which that is)
+    and, when delivering, a delivery note."""
+
+    status = forms.ChoiceField(choices=AssignmentStatus.choices)
+    note = forms.CharField(required=False, max_length=1000, label="Delivery note")
 
 
 class ReverseForm(forms.Form):

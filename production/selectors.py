@@ -12,7 +12,7 @@ from decimal import ROUND_CEILING, Decimal
 from django.db.models import DecimalField, F, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from bakery.numbers import ROUNDING, ZERO, quantize_money, quantize_quantity
+from bakery.numbers import CENT, ROUNDING, ZERO, quantize_money, quantize_quantity
 from events.models import Assignment, AssignmentStatus, Event, PackageItem, Recipient
 from events.selectors import (
     EventPlannedCost,
@@ -479,6 +479,46 @@ class EventProgress:
         return quantize_money(self.actual_cost / self.packages.delivered)
 
 
+@dataclass(frozen=True)
+class CostBar:
+    """One recipe's row of the event's cost chart: planned as an outline,
+    actual filled, both as a percent of the largest figure."""
+
+    recipe: Recipe
+    planned: Decimal | None
+    actual: Decimal
+    planned_width: int
+    actual_width: int
+    has_baked: bool
+    over: bool  # actual above what was expected, to the cent
+
+
+def get_cost_chart(*, progress: EventProgress) -> tuple[CostBar, ...]:
+    """The cost chart of an event's progress; no query."""
+    largest = max(
+        [r.actual_cost for r in progress.recipes]
+        + [r.planned_cost or 0 for r in progress.recipes]
+        + [0]
+    )
+
+    def width(value) -> int:
+        return round(value / largest * 100) if largest else 0
+
+    return tuple(
+        CostBar(
+            recipe=r.recipe,
+            planned=r.planned_cost,
+            actual=r.actual_cost,
+            planned_width=width(r.planned_cost or 0),
+            actual_width=width(r.actual_cost),
+            has_baked=r.has_baked,
+            over=r.variance is not None
+            and r.variance.quantize(CENT, rounding=ROUNDING) > 0,
+        )
+        for r in progress.recipes
+    )
+
+
 def events_with_package_counts() -> QuerySet[Event]:
     """Events annotated with their packages by status (`pending_packages`, ...)."""
     return Event.objects.annotate(
@@ -618,6 +658,12 @@ class RecipientCost:
 class PackageCosts:
     assignments: tuple[AssignmentCost, ...]
     recipients: tuple[RecipientCost, ...]
+
+    def with_status(self, status: str | None) -> tuple[AssignmentCost, ...]:
+        """The assignments in `status` (all for an unknown or no status)."""
+        if status not in AssignmentStatus.values:
+            return self.assignments
+        return tuple(c for c in self.assignments if c.assignment.status == status)
 
 
 def get_package_costs(

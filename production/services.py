@@ -85,6 +85,7 @@ __all__ = [
     "get_production_progress",
     "get_recipe_cost_breakdown",
     "merge_ingredients",
+    "next_status",
     "preview_production",
     "price_lots",
     "record_production",
@@ -511,6 +512,11 @@ _NEXT_STATUS = {
 }
 
 
+def next_status(status: str) -> str | None:
+    """The status a package moves to from `status`; None once delivered."""
+    return _NEXT_STATUS.get(status)
+
+
 @transaction.atomic
 def update_package_status(
     *, assignment: Assignment, status: str, user=None, note: str = ""
@@ -534,7 +540,7 @@ def update_package_status(
     assignment = Assignment.objects.select_related("event", "recipient", "package").get(
         pk=assignment.pk
     )
-    if _NEXT_STATUS.get(assignment.status) != status:
+    if next_status(assignment.status) != status:
         raise InvalidStatusTransition(
             assignment=assignment, current=assignment.status, requested=status
         )

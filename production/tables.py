@@ -274,3 +274,59 @@ class PantryTable(tables.Table):
         return format_html(
             '{} <span class="marker ok">ok</span>', describe_stock(record, needed)
         )
+
+
+class EventTable(tables.Table):
+    name = tables.Column(
+        verbose_name="Event",
+        linkify=lambda record: reverse("production:event", args=[record.pk]),
+    )
+    date = tables.DateColumn(format="D j M Y")
+    pending_packages = tables.Column(
+        verbose_name="Pending", attrs={"td": {"class": "number"}}
+    )
+    assembled_packages = tables.Column(
+        verbose_name="Assembled", attrs={"td": {"class": "number"}}
+    )
+    delivered_packages = tables.Column(
+        verbose_name="Delivered", attrs={"td": {"class": "number"}}
+    )
+
+    class Meta:
+        fields = [
+            "name",
+            "date",
+            "pending_packages",
+            "assembled_packages",
+            "delivered_packages",
+        ]
+        empty_text = "No event matches, or none is planned yet."
+        attrs = {"class": "table", "id": "events-table"}
+
+
+class QuantityColumn(tables.Column):
+    """A quantity sorted by its number and shown in words (`<name>_display`)."""
+
+    def render(self, record, bound_column):
+        return getattr(record, f"{bound_column.accessor}_display")
+
+
+class ShoppingTable(tables.Table):
+    ingredient = tables.Column(order_by=("ingredient__name",))
+    needed = QuantityColumn(attrs={"td": {"class": "number"}})
+    on_hand = QuantityColumn(verbose_name="On hand", attrs={"td": {"class": "number"}})
+    shortfall = tables.Column(verbose_name="To buy", attrs={"td": {"class": "number"}})
+
+    class Meta:
+        fields = ["ingredient", "needed", "on_hand", "shortfall"]
+        empty_text = "Nothing left to bake."
+        attrs = {"class": "table", "id": "shopping-table"}
+        row_attrs = {"class": lambda record: "short" if record.is_short else ""}
+
+    def render_ingredient(self, value):
+        return value.name
+
+    def render_shortfall(self, record):
+        if record.is_short:
+            return format_html("<strong>{}</strong>", record.shortfall_display)
+        return mark_safe('<span class="marker ok">ok</span>')

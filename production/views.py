@@ -10,8 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,35 +18,39 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 from django_tables2 import RequestConfig
 
-from bakery.numbers import CENT, ROUNDING, format_money
-from events.models import Assignment, Event
+from bakery.http import HtmxHttpRequest
+from bakery.numbers import format_money
+from events.models import Assignment, AssignmentStatus, Event
 from events.selectors import get_remaining_ingredient_needs, get_shopping_list
 from pantry.models import Recipe
 from pantry.selectors import get_pantry_totals, ingredient_categories, pantry_stock
 from production import services
-from production.filters import HistoryFilter
+from production.filters import EventFilter, HistoryFilter
 from production.forms import RecordForm, ReverseForm, StatusForm
 from production.models import ProductionRecord, show_number
 from production.selectors import (
     events_with_package_counts,
+    get_cost_chart,
     get_package_costs,
     get_progress_by_event,
     production_history,
     units_yielded,
 )
 from production.tables import (
+    EventTable,
     HistoryTable,
     PackageTable,
     PantryTable,
     RecipeProgressTable,
     RecipientCostTable,
+    ShoppingTable,
 )
 
 PER_PAGE = 50
 
 
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     include_complete = request.GET.get("completed") == "1"
     entries = services.get_dashboard_summary(include_complete=include_complete)
     return render(
@@ -62,16 +65,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def event_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
-    events = events_with_package_counts().order_by("-date", "name")
-    if query:
-        events = events.filter(Q(name__icontains=query) | Q(notes__icontains=query))
-    return render(request, "production/events.html", {"events": events, "query": query})
+def event_list(request: HtmxHttpRequest) -> HttpResponse:
+    """Events, searchable (ignoring accents) and filtered by when."""
+    filters = EventFilter(request.GET or None, queryset=events_with_package_counts())
+    table = EventTable(filters.qs, order_by="-date")
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    return render(
+        request, "production/events.html", {"filter": filters, "table": table}
+    )
 
 
 def _event_page(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     event: Event,
     *,
     panel: dict | None = None,
@@ -84,35 +89,25 @@ def _event_page(
     recipes = RecipeProgressTable(list(progress.recipes), prefix="recipes-")
     RequestConfig(request, paginate=False).configure(recipes)
     costs = get_package_costs(event=event, progress=progress)
-    packages = PackageTable(list(costs.assignments), prefix="packages-")
+    status = request.GET.get("packages-status", "")
+    packages = PackageTable(list(costs.with_status(status)), prefix="packages-")
     RequestConfig(request, paginate=False).configure(packages)
+    shopping = get_shopping_list(event=event)
+    shopping_table = ShoppingTable(list(shopping.items), prefix="shopping-")
+    RequestConfig(request, paginate=False).configure(shopping_table)
     recipients = RecipientCostTable(list(costs.recipients), prefix="recipients-")
     RequestConfig(request, paginate=False).configure(recipients)
-    largest = max(
-        [r.actual_cost for r in progress.recipes]
-        + [r.planned_cost or 0 for r in progress.recipes]
-        + [0]
-    )
     context = {
         "event": event,
         "progress": progress,
         "recipes_table": recipes,
         "packages_table": packages,
+        "package_status": status if status in AssignmentStatus.values else "",
+        "package_statuses": AssignmentStatus.values,
         "recipients_table": recipients,
-        "shopping": get_shopping_list(event=event),
-        "chart": [
-            {
-                "recipe": r.recipe,
-                "planned": r.planned_cost,
-                "actual": r.actual_cost,
-                "planned_width": _percent_of(r.planned_cost or 0, largest),
-                "actual_width": _percent_of(r.actual_cost, largest),
-                "has_baked": r.has_baked,
-                "over": r.variance is not None
-                and r.variance.quantize(CENT, rounding=ROUNDING) > 0,
-            }
-            for r in progress.recipes
-        ],
+        "shopping": shopping,
+        "shopping_table": shopping_table,
+        "chart": get_cost_chart(progress=progress),
         "panel": panel,
         "refusals": refusals or {},
         "can_record": request.user.has_perm("production.add_productionrecord"),
@@ -124,31 +119,14 @@ def _event_page(
     return render(request, template, context)
 
 
-def _percent_of(value, largest) -> int:
-    return round(value / largest * 100) if largest else 0
-
-
 @require_GET
-def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The event's production page; `?record=<recipe>` opens the record form
-    (so it works without JavaScript too). A value that is not a recipe's id is
-    ignored."""
+def event_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The event's production page (its body alone for htmx)."""
     event = get_object_or_404(Event, pk=pk)
-    panel = None
-    recipe_pk = request.GET.get("record", "")
-    if recipe_pk and request.user.has_perm("production.add_productionrecord"):
-        # isdigit() alone accepts digits such as "²" that int() refuses.
-        recipe = (
-            Recipe.objects.filter(pk=int(recipe_pk)).first()
-            if recipe_pk.isascii() and recipe_pk.isdigit()
-            else None
-        )
-        if recipe is not None:
-            panel = _record_panel(event, recipe, _preview_form(request))
-    return _event_page(request, event, panel=panel)
+    return _event_page(request, event, partial="event-body")
 
 
-def _preview_form(request: HttpRequest) -> RecordForm:
+def _preview_form(request: HtmxHttpRequest) -> RecordForm:
     """The record form from the query string; unbound (one batch, now) until
     it says how many batches, as the Record link does not."""
     return RecordForm(request.GET if "batches" in request.GET else None)
@@ -179,7 +157,7 @@ def _record_panel(event: Event, recipe: Recipe, form: RecordForm, shortages=()) 
 
 @permission_required("production.add_productionrecord", raise_exception=True)
 @require_http_methods(["GET", "POST"])
-def record_batches(request: HttpRequest, pk: int, recipe_pk: int) -> HttpResponse:
+def record_batches(request: HtmxHttpRequest, pk: int, recipe_pk: int) -> HttpResponse:
     """GET: the record form and its preview. POST: records the batches."""
     event = get_object_or_404(Event, pk=pk)
     recipe = get_object_or_404(Recipe, pk=recipe_pk)
@@ -253,7 +231,7 @@ def _recorded_message(record: ProductionRecord) -> str:
 
 @permission_required("events.change_assignment", raise_exception=True)
 @require_POST
-def change_status(request: HttpRequest, pk: int) -> HttpResponse:
+def change_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Marks a package assembled or delivered."""
     assignment = get_object_or_404(Assignment.objects.select_related("event"), pk=pk)
     form = StatusForm(request.POST)
@@ -288,7 +266,7 @@ def change_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: HtmxHttpRequest) -> HttpResponse:
     filters = HistoryFilter(request.GET or None, queryset=production_history())
     table = HistoryTable(filters.qs, order_by="-produced_at")
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
@@ -305,7 +283,7 @@ def history(request: HttpRequest) -> HttpResponse:
 
 @permission_required("production.change_productionrecord", raise_exception=True)
 @require_http_methods(["GET", "POST"])
-def reverse_record(request: HttpRequest, pk: int) -> HttpResponse:
+def reverse_record(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Asks for confirmation and a reason, then reverses the record."""
     record = get_object_or_404(
         ProductionRecord.objects.select_related("event", "recipe"), pk=pk
@@ -335,7 +313,7 @@ def reverse_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def pantry(request: HttpRequest) -> HttpResponse:
+def pantry(request: HtmxHttpRequest) -> HttpResponse:
     """Stock on hand per ingredient with its lots, and what planned events need."""
     query = request.GET.get("q", "").strip()
     category = request.GET.get("category", "")

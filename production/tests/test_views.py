@@ -192,9 +192,11 @@ def test_record_form_opens_with_a_preview_of_one_batch(baker_client, bakery):
 
 
 def test_record_form_without_javascript_on_the_event_page(baker_client, bakery):
-    url = reverse("production:event", args=[bakery["event"].pk])
+    url = reverse("production:record", args=[bakery["event"].pk, bakery["cookies"].pk])
 
-    response = baker_client.get(url, {"record": bakery["cookies"].pk, "batches": "2"})
+    response = baker_client.get(url, {"batches": "2"})
+
+    assert "<html" in response.content.decode()  # the whole event page
 
     assert "Record 2 batches" in response.content.decode()
 
@@ -404,7 +406,8 @@ def test_events_page_search(baker_client, bakery):
 
     response = baker_client.get(reverse("production:events"), {"q": "swap"})
 
-    assert [event.name for event in response.context["events"]] == ["Cookie swap"]
+    table = response.context["table"]
+    assert [row.record.name for row in table.rows] == ["Cookie swap"]
 
 
 def test_names_are_escaped_on_every_page(baker_client, bakery):
