@@ -295,6 +295,10 @@ class Lot(models.Model):
         bought = self.purchased_on.strftime("%-d %b %Y") if self.purchased_on else "?"
         return f"{self.ingredient} lot #{self.pk}, bought {bought}"
 
+    def get_absolute_url(self):
+        # the lot's page, with its ledger and where it went, is production's
+        return reverse("production:lot", args=[self.pk])
+
     def clean(self):
         if (
             self.product_id is not None

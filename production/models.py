@@ -240,3 +240,31 @@ class ConsumptionLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} {self.ingredient.stock_unit} of {self.lot}"
+
+
+class Allocation(models.Model):
+    """Units of a production record that an assembled package holds: a
+    package takes its baked goods from the event's records oldest first, so
+    a lot traces to the recipients who got what it went into."""
+
+    assignment = models.ForeignKey(
+        "events.Assignment", on_delete=models.PROTECT, related_name="allocations"
+    )
+    record = models.ForeignKey(
+        ProductionRecord, on_delete=models.PROTECT, related_name="allocations"
+    )
+    units = QuantityField(help_text="In the recipe's yield units.")
+
+    class Meta:
+        ordering = ["assignment", "record__produced_at", "record_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "record"], name="allocation_unique_record"
+            ),
+            models.CheckConstraint(
+                condition=Q(units__gt=0), name="allocation_units_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.units} of {self.record} in {self.assignment}"

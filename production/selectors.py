@@ -11,6 +11,7 @@ from decimal import ROUND_CEILING, Decimal
 
 from django.db.models import DecimalField, F, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.timezone import localdate
 
 from bakery.numbers import CENT, ROUNDING, ZERO, quantize_money, quantize_quantity
 from events.models import Assignment, AssignmentStatus, Event, PackageItem, Recipient
@@ -19,9 +20,9 @@ from events.selectors import (
     batches_to_go,
     get_planned_cost_by_event,
 )
-from pantry.models import Recipe
+from pantry.models import Lot, Recipe, StockMovement
 from pantry.units import format_number
-from production.models import MIN_BATCHES, ConsumptionLine, ProductionRecord
+from production.models import MIN_BATCHES, Allocation, ConsumptionLine, ProductionRecord
 
 
 @dataclass(frozen=True)
@@ -119,22 +120,16 @@ def part_batch_offer(batches: Decimal | None) -> Decimal | None:
 def get_committed_units(
     *, event: Event, exclude_assignment_id: int | None = None
 ) -> dict[int, Decimal]:
-    """Yield units by recipe id already in the event's assembled or delivered
-    packages (DESIGN.md rule 6), in one query."""
+    """Yield units by recipe id that the event's assembled or delivered
+    packages hold (their allocations; DESIGN.md rule 6), in one query."""
     rows = (
-        Assignment.objects.filter(
-            event=event,
-            status__in=[AssignmentStatus.ASSEMBLED, AssignmentStatus.DELIVERED],
-            package__items__isnull=False,
-        )
-        .exclude(pk=exclude_assignment_id)
-        .values("quantity", "package__items__recipe_id", "package__items__quantity")
+        Allocation.objects.filter(record__event=event)
+        .exclude(assignment_id=exclude_assignment_id)
+        .values("record__recipe_id")
+        .annotate(units=Sum("units"))
+        .order_by()
     )
-    committed: dict[int, Decimal] = defaultdict(Decimal)
-    for row in rows:
-        units = row["package__items__quantity"] * row["quantity"]
-        committed[row["package__items__recipe_id"]] += units
-    return committed
+    return {row["record__recipe_id"]: row["units"] for row in rows}
 
 
 @dataclass(frozen=True)
@@ -728,3 +723,153 @@ def production_history() -> QuerySet[ProductionRecord]:
     return ProductionRecord.objects.select_related(
         "event", "recipe", "produced_by", "reversed_by"
     ).prefetch_related(Prefetch("lines", queryset=lines))
+
+
+@dataclass(frozen=True)
+class TracedPackage:
+    """A package that holds units baked with a traced lot."""
+
+    assignment: Assignment
+    units: Decimal  # of the records traced, in their recipes' yield units
+    records: tuple[ProductionRecord, ...]
+
+    @property
+    def recipient(self) -> Recipient:
+        return self.assignment.recipient
+
+    @property
+    def event(self) -> Event:
+        return self.assignment.event
+
+    @property
+    def status(self) -> str:
+        return self.assignment.status
+
+    @property
+    def delivered_at(self):
+        return self.assignment.delivered_at
+
+
+@dataclass(frozen=True)
+class LotTrace:
+    lot: Lot
+    records: tuple[ProductionRecord, ...]  # oldest first
+    assignments: tuple[TracedPackage, ...]  # by event date, then recipient
+
+    @property
+    def by_event(self) -> list[tuple[Event, list[TracedPackage]]]:
+        grouped: dict[int, tuple[Event, list[TracedPackage]]] = {}
+        for package in self.assignments:
+            grouped.setdefault(package.event.pk, (package.event, []))[1].append(package)
+        return list(grouped.values())
+
+
+def _packages_holding(records) -> tuple[TracedPackage, ...]:
+    allocations = Allocation.objects.filter(record__in=records).select_related(
+        "assignment__recipient",
+        "assignment__event",
+        "assignment__package",
+        "record__recipe",
+    )
+    held: dict[int, list[Allocation]] = defaultdict(list)
+    for allocation in allocations:
+        held[allocation.assignment_id].append(allocation)
+    packages = [
+        TracedPackage(
+            assignment=own[0].assignment,
+            units=sum((a.units for a in own), ZERO),
+            records=tuple(a.record for a in own),
+        )
+        for own in held.values()
+    ]
+    packages.sort(
+        key=lambda p: (p.event.date, p.event.name, p.recipient.name, p.assignment.pk)
+    )
+    return tuple(packages)
+
+
+def trace_lot(*, lot: Lot) -> LotTrace:
+    """Who got what a lot went into: the productions that used it, oldest
+    first, and the packages holding units of them, with their recipients,
+    events, statuses and delivery dates. Three queries, however many."""
+    records = tuple(
+        ProductionRecord.objects.filter(lines__lot=lot)
+        .distinct()
+        .select_related("event", "recipe")
+        .order_by("produced_at", "pk")
+    )
+    return LotTrace(lot=lot, records=records, assignments=_packages_holding(records))
+
+
+@dataclass(frozen=True)
+class PackageTrace:
+    assignment: Assignment
+    records: tuple[ProductionRecord, ...]  # the productions it holds units of
+    lines: tuple[ConsumptionLine, ...]  # the lots behind them, line by line
+
+    @property
+    def lots(self) -> tuple[Lot, ...]:
+        return tuple({line.lot_id: line.lot for line in self.lines}.values())
+
+
+def trace_package(*, assignment: Assignment) -> PackageTrace:
+    """The productions a package holds units of, and the lots behind them, in
+    three queries."""
+    records = tuple(
+        ProductionRecord.objects.filter(allocations__assignment=assignment)
+        .select_related("event", "recipe")
+        .order_by("produced_at", "pk")
+    )
+    lines = tuple(
+        ConsumptionLine.objects.filter(record__in=records)
+        .select_related("lot__product", "ingredient", "record__recipe")
+        .order_by("ingredient__name", "lot__purchased_on", "lot_id")
+    )
+    return PackageTrace(assignment=assignment, records=records, lines=lines)
+
+
+def lot_with_ledger() -> QuerySet[Lot]:
+    """Lots with their ingredient, product and movements (who, when), oldest
+    movement first."""
+    return Lot.objects.select_related("ingredient", "product").prefetch_related(
+        Prefetch(
+            "movements",
+            queryset=StockMovement.objects.select_related("created_by").order_by(
+                "created_at", "pk"
+            ),
+        )
+    )
+
+
+RECALL_COLUMNS = [
+    "recipient",
+    "household",
+    "address",
+    "event",
+    "event date",
+    "package",
+    "status",
+    "delivered",
+    "baked",
+]
+
+
+def recall_rows(*, trace: LotTrace) -> list[list[str]]:
+    """One row per package to ask about, in RECALL_COLUMNS order."""
+    return [
+        [
+            package.recipient.name,
+            package.recipient.household,
+            package.recipient.address,
+            package.event.name,
+            package.event.date.isoformat(),
+            str(package.assignment.package),
+            package.status,
+            localdate(package.delivered_at).isoformat() if package.delivered_at else "",
+            "; ".join(
+                f"{record.recipe.name} {localdate(record.produced_at).isoformat()}"
+                for record in package.records
+            ),
+        ]
+        for package in trace.assignments
+    ]

@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 
 from bakery.numbers import ZERO, quantize_money, quantize_quantity
 from bakery.users import acting_user
-from events.models import Assignment, AssignmentStatus, Event
+from events.models import Assignment, AssignmentStatus, Event, PackageItem
 from events.selectors import get_recipe_needs
 from events.services import freeze_planned_cost
 from pantry import units
@@ -48,8 +49,10 @@ from pantry.services import (
     return_consumption,
 )
 from pantry.units import format_number, format_quantity
+from production.allocation import allocate
 from production.models import (
     MAX_BATCHES,
+    Allocation,
     ConsumptionLine,
     ProductionRecord,
     check_produced_at,
@@ -62,7 +65,6 @@ from production.selectors import (
     AssemblyCheck,
     MissingRecipe,
     can_assemble_package,
-    get_committed_units,
     get_dashboard_summary,
     get_production_progress,
     get_production_totals,
@@ -470,27 +472,29 @@ def reverse_production(
     *, record: ProductionRecord, user=None, reason: str = ""
 ) -> ProductionRecord:
     """Puts every lot the record used back, quantity and cost exactly, and
-    keeps the record as reversed. Refused when assembled or delivered
-    packages rely on the units it made (its units made, not its batches:
-    a lost batch made nothing anyone relies on)."""
+    keeps the record as reversed. Refused while assembled or delivered
+    packages hold units it made (its allocations name them)."""
     record = _existing(ProductionRecord.objects, record, "record")
-    event = _lock_event(record.event)
+    _lock_event(record.event)
     record = ProductionRecord.objects.select_related("recipe").get(pk=record.pk)
     if record.is_reversed:
         raise ReversalRefused(f"{record} was reversed already.", code="reversed")
-    recipe = record.recipe
-    totals = get_production_totals(event_ids=[event.pk])[event.pk, recipe.pk]
-    own = record.units_made
-    if own is None:
-        own = units_yielded(recipe, record.batches) or ZERO
-    left = totals.units_made - own
-    committed = get_committed_units(event=event).get(recipe.pk, ZERO)
-    if committed > left:
+    held = list(
+        record.allocations.select_related(
+            "assignment__recipient", "assignment__package", "assignment__event"
+        )
+    )
+    if held:
+        units = sum((allocation.units for allocation in held), ZERO)
+        packages = ", ".join(
+            f"{a.assignment.package} for {a.assignment.recipient} "
+            f"({a.assignment.status})"
+            for a in held[:3]
+        ) + (f" and {len(held) - 3} more" if len(held) > 3 else "")
         raise ReversalRefused(
-            f"Cannot reverse {record}: {format_number(committed)} "
-            f"{recipe.yield_unit or 'units'} of {recipe.name} are in assembled or "
-            f"delivered packages, and without this record only "
-            f"{format_number(left)} would have been made.",
+            f"Cannot reverse {record}: {format_number(units)} "
+            f"{record.recipe.yield_unit or 'units'} it made are in assembled or "
+            f"delivered packages: {packages}.",
             code="relied_on",
         )
     movements = [line.movement for line in record.lines.select_related("movement")]
@@ -505,6 +509,13 @@ def reverse_production(
     record.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
     return record
 
+
+ALLOCATION_MODELS = SimpleNamespace(
+    Allocation=Allocation,
+    Assignment=Assignment,
+    PackageItem=PackageItem,
+    ProductionRecord=ProductionRecord,
+)
 
 _NEXT_STATUS = {
     AssignmentStatus.PENDING: AssignmentStatus.ASSEMBLED,
@@ -549,6 +560,9 @@ def update_package_status(
         check = can_assemble_package(assignment=assignment)
         if not check.can_assemble:
             raise IncompleteProduction(assignment=assignment, missing=check.missing)
+        Allocation.objects.bulk_create(
+            allocate(assignment=assignment, models=ALLOCATION_MODELS)
+        )
         assignment.assembled_at = now
     else:
         assignment.delivered_at = now

@@ -99,8 +99,9 @@ class PackageTable(tables.Table):
         accessor="assignment__recipient", verbose_name="Recipient"
     )
     package = tables.TemplateColumn(
+        "<a href=\"{% url 'production:package_trace' record.assignment.pk %}\">"
         "{{ record.assignment.package }}{% if record.assignment.quantity > 1 %} "
-        "× {{ record.assignment.quantity }}{% endif %}",
+        "× {{ record.assignment.quantity }}{% endif %}</a>",
         accessor="assignment__package__name",
         verbose_name="Package",
     )

@@ -7,6 +7,8 @@ changed (`page.html#partial`).
 
 from __future__ import annotations
 
+import csv
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
@@ -25,15 +27,21 @@ from events.selectors import get_remaining_ingredient_needs, get_shopping_list
 from pantry.models import Recipe
 from pantry.selectors import get_pantry_totals, ingredient_categories, pantry_stock
 from production import services
+from production.exchange.export import neutralise
 from production.filters import EventFilter, HistoryFilter
 from production.forms import RecordForm, ReverseForm, StatusForm
 from production.models import ProductionRecord, show_number
 from production.selectors import (
+    RECALL_COLUMNS,
     events_with_package_counts,
     get_cost_chart,
     get_package_costs,
     get_progress_by_event,
+    lot_with_ledger,
     production_history,
+    recall_rows,
+    trace_lot,
+    trace_package,
     units_yielded,
 )
 from production.tables import (
@@ -333,4 +341,47 @@ def pantry(request: HtmxHttpRequest) -> HttpResponse:
             "problems": needs.problems,
             "totals": get_pantry_totals(),
         },
+    )
+
+
+@require_GET
+def lot_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """A lot: its ledger (every movement, who and when) and where it went:
+    productions, then the packages and recipients, by event."""
+    lot = get_object_or_404(lot_with_ledger(), pk=pk)
+    return render(
+        request, "production/lot.html", {"lot": lot, "trace": trace_lot(lot=lot)}
+    )
+
+
+@require_GET
+def recall(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The recipients to contact about a lot, with their packages and
+    delivery status: a printable page, or a CSV download with `?format=csv`."""
+    lot = get_object_or_404(lot_with_ledger(), pk=pk)
+    trace = trace_lot(lot=lot)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="recall-lot-{lot.pk}.csv"'
+        )
+        writer = csv.writer(response)
+        writer.writerow(RECALL_COLUMNS)
+        writer.writerows(
+            [neutralise(cell) for cell in row] for row in recall_rows(trace=trace)
+        )
+        return response
+    return render(request, "production/recall.html", {"lot": lot, "trace": trace})
+
+
+@require_GET
+def package_trace(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The productions a package holds units of, and the lots behind them."""
+    assignment = get_object_or_404(
+        Assignment.objects.select_related("event", "recipient", "package"), pk=pk
+    )
+    return render(
+        request,
+        "production/package_trace.html",
+        {"trace": trace_package(assignment=assignment)},
     )

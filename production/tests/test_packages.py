@@ -135,24 +135,30 @@ def test_reversal_refused_when_assembled_packages_rely_on_it(bakery, database_sn
     with pytest.raises(ValidationError) as raised:
         reverse_production(record=record)
 
+    tin = bakery["tins"][0]
     assert raised.value.messages == [
-        f"Cannot reverse {record}: 12 cookies of Chocolate chip are in assembled or "
-        "delivered packages, and without this record only 0 would have been made."
+        f"Cannot reverse {record}: 12 cookies it made are in assembled or "
+        f"delivered packages: Cookie tin for {tin.recipient} (assembled)."
     ]
     assert database_snapshot() == before
 
 
-def test_reversal_allowed_when_other_batches_cover_the_packages(bakery):
+def test_reversal_allowed_of_a_batch_no_package_holds(bakery):
+    # packages take the oldest batch first: the second one is free
     first = record_production(
         event=bakery["event"], recipe=bakery["cookies"], batches=1
     )
-    record_production(event=bakery["event"], recipe=bakery["cookies"], batches=1)
+    second = record_production(
+        event=bakery["event"], recipe=bakery["cookies"], batches=1
+    )
     assemble(bakery["tins"][0])
 
-    reverse_production(record=first)
+    reverse_production(record=second)
 
-    first.refresh_from_db()
-    assert first.is_reversed
+    second.refresh_from_db()
+    assert second.is_reversed
+    with pytest.raises(ValidationError, match="are in assembled or delivered"):
+        reverse_production(record=first)
 
 
 def test_reversed_records_do_not_count_for_assembly(bakery):
