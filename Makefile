@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install migrate demo admin lint format check-deploy clean bench
+.PHONY: run test install migrate demo admin lint format check-deploy clean bench serve
 
 run: migrate
 	$(MANAGE) load_demo --if-empty
@@ -48,6 +48,16 @@ check-deploy: $(INSTALLED)
 	DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
 	DJANGO_ALLOWED_HOSTS=bakery.example \
 	$(MANAGE) check --deploy --fail-level WARNING
+
+# The app on gunicorn (bakery/gunicorn.conf.py) with the production settings,
+# read from the environment (README "Deployment"): collects the static files
+# for whitenoise, migrates, serves on BIND.
+BIND ?= 127.0.0.1:8000
+serve: export DJANGO_SETTINGS_MODULE = bakery.settings.production
+serve: $(INSTALLED)
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) migrate --noinput
+	exec $(BIN)/gunicorn --config bakery/gunicorn.conf.py --bind "$(BIND)"
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

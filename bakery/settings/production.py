@@ -1,25 +1,33 @@
 """Deployment settings: `manage.py check --deploy` is clean with these.
 
 DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS must be set in the environment;
-static files are collected with `manage.py collectstatic` and served by
-whitenoise.
+static files are collected with `manage.py collectstatic` into STATIC_ROOT
+(var/static, or DJANGO_STATIC_ROOT) and served by whitenoise. `make serve`
+runs both, then gunicorn (bakery/gunicorn.conf.py).
 """
 
 import os
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+
+# Checked before base is imported: without a key, base would create the
+# development key file var/secret_key, which a deployment must never use.
+if len(os.environ.get("DJANGO_SECRET_KEY", "")) < 50:
+    raise ImproperlyConfigured(
+        "Set DJANGO_SECRET_KEY to a random string of at least 50 characters."
+    )
 
 from .base import *  # noqa: F403
 from .base import env_bool, env_list
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if len(SECRET_KEY) < 50:
-    raise ImproperlyConfigured(
-        "Set DJANGO_SECRET_KEY to a random string of at least 50 characters."
-    )
+SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
 
+if os.environ.get("DJANGO_STATIC_ROOT"):
+    STATIC_ROOT = Path(os.environ["DJANGO_STATIC_ROOT"])
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
