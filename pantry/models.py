@@ -442,6 +442,13 @@ class Recipe(models.Model):
         help_text="How much one batch makes, e.g. 48.",
     )
     yield_unit = models.CharField(max_length=50, blank=True, help_text="e.g. cookies")
+    keeps_for_days = models.PositiveSmallIntegerField(
+        "keeps for (days)",
+        null=True,
+        blank=True,
+        help_text="How long its baked goods stay good; packages older than "
+        "this are flagged before delivery.",
+    )
     notes = models.TextField(blank=True)
 
     class Meta:

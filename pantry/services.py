@@ -8,17 +8,28 @@ FIFO order is the lock order.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
 
 from bakery.numbers import ZERO, quantize_money, quantize_quantity, to_decimal
 from bakery.users import acting_user
 from pantry.exceptions import InsufficientStock, Shortage, TransactionRequired
-from pantry.models import Ingredient, Lot, MovementKind, Product, StockMovement
+from pantry.models import (
+    Ingredient,
+    Lot,
+    MovementKind,
+    Product,
+    Recipe,
+    RecipeLine,
+    StockMovement,
+)
 from pantry.units import format_quantity
 
 
@@ -203,10 +214,28 @@ def consume_fifo_many(
     ]
 
 
+def consumption_order(lots: Sequence[Lot]) -> list[Lot]:
+    """The lots in the order production takes them: oldest purchase first, or
+    with `settings.FIFO_ORDER = "expiry"` first to expire first (lots without
+    an expiry date last), ties by purchase date then id. Locks are always
+    taken in purchase order; only the taking follows this order."""
+    if settings.FIFO_ORDER == "expiry":
+        return sorted(
+            lots,
+            key=lambda lot: (
+                lot.expires_on is None,
+                lot.expires_on or datetime.date.max,
+                lot.purchased_on,
+                lot.pk,
+            ),
+        )
+    return list(lots)
+
+
 def _allocation(
     ingredient: Ingredient, amount: Decimal, lots: Sequence[Lot]
 ) -> FifoResult:
-    lines, shortfall = allocate_fifo(lots, amount)
+    lines, shortfall = allocate_fifo(consumption_order(lots), amount)
     return FifoResult(
         ingredient=ingredient,
         quantity=amount,
@@ -526,3 +555,215 @@ def _require_transaction() -> None:
             "Stock changes must run inside transaction.atomic, so that they "
             "are all or nothing."
         )
+
+
+# --- The baker's pages: receipts, new ingredients and products, recipes ------
+
+
+@transaction.atomic
+def record_receipt(*, purchases: Sequence[Purchase]) -> int:
+    """Records the purchases of one receipt, all or nothing; returns how many."""
+    if not purchases:
+        raise ValidationError("A receipt needs at least one purchase.")
+    return record_purchases(purchases=purchases)
+
+
+def check_purchase(purchase: Purchase) -> None:
+    """Raises the ValidationError `record_purchase` would raise, writing nothing."""
+    check_lot(new_lot(purchase))
+
+
+def repeat_last_purchase(
+    *, product: Product, purchased_on: datetime.date | None = None
+) -> Lot:
+    """Buys again what the product's newest lot bought: the same quantity,
+    price (unpriced stays unpriced) and supplier, dated today by default."""
+    last = (
+        Lot.objects.filter(product=product)
+        .select_related("ingredient", "product")
+        .order_by("-purchased_on", "-pk")
+        .first()
+    )
+    if last is None:
+        raise ValidationError(
+            f"{product} has never been bought: record its first purchase."
+        )
+    return record_purchase(
+        ingredient=last.ingredient,
+        product=product,
+        quantity=last.quantity_purchased,
+        total_cost=last.total_cost if last.is_priced else None,
+        purchased_on=purchased_on or timezone.localdate(),
+        supplier=last.supplier,
+    )
+
+
+def unique_slug(model, name: str, *, separator: str = "-") -> str:
+    """A slug for `name` that no row of `model` has yet: "shortbread",
+    then "shortbread-2"."""
+    field = model._meta.get_field("slug")
+    base = (slugify(name) or "item").replace("-", separator)[: field.max_length - 4]
+    taken = set(
+        model.objects.filter(slug__startswith=base).values_list("slug", flat=True)
+    )
+    slug, number = base, 2
+    while slug in taken:
+        slug, number = f"{base}{separator}{number}", number + 1
+    return slug
+
+
+@transaction.atomic
+def create_ingredient(
+    *,
+    name: str,
+    stock_unit: str,
+    category: str = "",
+    density_g_per_ml: Decimal | None = None,
+    grams_per_each: Decimal | None = None,
+    description: str = "",
+    notes: str = "",
+) -> Ingredient:
+    """Adds an ingredient with a slug made from its name; bad fields raise
+    ValidationError by field."""
+    ingredient = Ingredient(
+        name=(name or "").strip(),
+        category=(category or "").strip(),
+        stock_unit=stock_unit,
+        density_g_per_ml=density_g_per_ml,
+        grams_per_each=grams_per_each,
+        description=description,
+        notes=notes,
+    )
+    ingredient.slug = unique_slug(Ingredient, ingredient.name, separator="_")
+    ingredient.full_clean()
+    ingredient.save()
+    return ingredient
+
+
+INGREDIENT_FACTS = (
+    "name",
+    "category",
+    "stock_unit",
+    "density_g_per_ml",
+    "grams_per_each",
+    "description",
+    "notes",
+)
+
+
+@transaction.atomic
+def update_ingredient(*, ingredient: Ingredient, **changes) -> Ingredient:
+    """Changes an ingredient's name, category, unit or conversion facts.
+
+    The stock unit changes only while it has no lots (`Ingredient.clean`)."""
+    unknown = set(changes) - set(INGREDIENT_FACTS)
+    if unknown:
+        raise ValueError(f"Not an ingredient fact: {', '.join(sorted(unknown))}.")
+    for name, value in changes.items():
+        setattr(ingredient, name, value.strip() if isinstance(value, str) else value)
+    ingredient.full_clean()
+    ingredient.save(update_fields=list(changes))
+    return ingredient
+
+
+@transaction.atomic
+def create_product(
+    *,
+    ingredient: Ingredient,
+    name: str,
+    package_quantity: Decimal,
+    package_unit: str,
+    brand: str = "",
+    package_type: str = "package",
+    is_preferred: bool = False,
+    upc: str = "",
+) -> Product:
+    """Adds a product of an ingredient; its package size must convert to the
+    ingredient's stock unit. Bad fields raise ValidationError by field."""
+    product = Product(
+        ingredient=ingredient,
+        brand=(brand or "").strip(),
+        name=(name or "").strip(),
+        package_quantity=package_quantity,
+        package_unit=package_unit,
+        package_type=(package_type or "package").strip(),
+        is_preferred=is_preferred,
+        upc=(upc or "").strip(),
+    )
+    product.full_clean()
+    product.save()
+    return product
+
+
+@dataclass(frozen=True)
+class RecipeLineInput:
+    """One line of a recipe as written: quantity in any unit that converts."""
+
+    ingredient: Ingredient
+    quantity: Decimal
+    unit: str
+    note: str = ""
+
+
+# Checks another app makes before a recipe's yield changes (events: assembled
+# packages count their units with it). Pantry does not import events.
+RecipeYieldGuard = Callable[[Recipe], None]
+_recipe_yield_guards: list[RecipeYieldGuard] = []
+
+
+def register_recipe_yield_guard(guard: RecipeYieldGuard) -> None:
+    """Lets another app refuse a change of a recipe's yield (by raising
+    ValidationError)."""
+    if guard not in _recipe_yield_guards:
+        _recipe_yield_guards.append(guard)
+
+
+@transaction.atomic
+def save_recipe(*, recipe: Recipe, lines: Sequence[RecipeLineInput]) -> Recipe:
+    """Saves a new or changed recipe with its lines, all or nothing.
+
+    The lines replace the recipe's lines, in the order given. A new recipe
+    gets a slug made from its name. A changed yield is first put to the
+    registered guards. Errors are ValidationErrors: the recipe's by field,
+    the lines' as "Line 2: …".
+    """
+    if not lines:
+        raise ValidationError("A recipe needs at least one ingredient line.")
+    if recipe.pk is None:
+        recipe.slug = unique_slug(Recipe, recipe.name)
+    else:
+        stored = (
+            Recipe.objects.filter(pk=recipe.pk)
+            .values_list("yield_quantity", flat=True)
+            .first()
+        )
+        if stored != recipe.yield_quantity:
+            for guard in _recipe_yield_guards:
+                try:
+                    guard(recipe)
+                except ValidationError as error:
+                    raise ValidationError({"yield_quantity": error.messages}) from None
+    recipe.full_clean()
+    new_lines = [
+        RecipeLine(
+            recipe=recipe,
+            ingredient=line.ingredient,
+            quantity=line.quantity,
+            unit=line.unit,
+            note=(line.note or "").strip(),
+            position=position,
+        )
+        for position, line in enumerate(lines, start=1)
+    ]
+    problems = []
+    for position, line in enumerate(new_lines, start=1):
+        try:
+            line.full_clean(exclude=["recipe"])
+        except ValidationError as error:
+            problems.extend(f"Line {position}: {m}" for m in error.messages)
+    if problems:
+        raise ValidationError(problems)
+    recipe.save()
+    recipe.lines.all().delete()
+    RecipeLine.objects.bulk_create(new_lines)
+    return recipe

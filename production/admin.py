@@ -87,6 +87,7 @@ class ProductionRecordAdmin(admin.ModelAdmin):
         "reversed_at",
         "reversed_by",
         "reversal_reason",
+        "expiry_warnings",
     ]
 
     def has_add_permission(self, request):

@@ -168,6 +168,9 @@ class ProductionRecord(models.Model):
         related_name="+",
     )
     reversal_reason = models.TextField(blank=True)
+    expiry_warnings = models.TextField(
+        blank=True, help_text="Lots it used that were past their use-by date."
+    )
     # Set by a form so that a double click or a resubmission records once.
     submission_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 

@@ -4,6 +4,7 @@ queries whatever the number of events, assignments, recipes and records."""
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -629,10 +630,26 @@ class AssignmentCost:
     assignment: Assignment
     cost: Decimal
     is_actual: bool
+    stale: str = ""  # what it holds that was baked longer ago than it keeps
 
     @property
     def basis(self) -> str:
         return "actual" if self.is_actual else "estimated"
+
+
+def stale_goods(allocations, *, on: datetime.date) -> str:
+    """What allocated baked goods were made longer ago, on `on`, than their
+    recipe keeps: "Gingerbread baked 2 Dec keeps 7 days"; "" if none."""
+    stale = []
+    for allocation in allocations:
+        record = allocation.record
+        keeps = record.recipe.keeps_for_days
+        baked = localdate(record.produced_at)
+        if keeps is not None and (on - baked).days > keeps:
+            stale.append(
+                f"{record.recipe.name} baked {baked:%-d %b} keeps {keeps} days"
+            )
+    return "; ".join(stale)
 
 
 @dataclass(frozen=True)
@@ -682,9 +699,10 @@ def get_package_costs(
     assignments = list(
         Assignment.objects.filter(event=event)
         .select_related("event", "recipient", "package")
-        .prefetch_related("package__items")
+        .prefetch_related("package__items", "allocations__record__recipe")
         .order_by("recipient__name", "package__name")
     )
+    today = localdate()
     costs = []
     by_recipient: dict[int, list[AssignmentCost]] = defaultdict(list)
     for assignment in assignments:
@@ -698,6 +716,9 @@ def get_package_costs(
             assignment=assignment,
             cost=quantize_money(total),
             is_actual=made or assignment.is_settled,
+            stale=stale_goods(assignment.allocations.all(), on=today)
+            if assignment.status == AssignmentStatus.ASSEMBLED
+            else "",
         )
         costs.append(cost)
         by_recipient[assignment.recipient_id].append(cost)

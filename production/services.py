@@ -253,6 +253,19 @@ class ProductionPreview:
         return not self.shortages and not self.problems
 
     @property
+    def expiry_warnings(self) -> list[str]:
+        """Lots it would use that are past their use-by date on the baking day."""
+        on = timezone.localdate(self.produced_at or timezone.now())
+        return expired_lots(
+            lots=[
+                (use.ingredient, line.lot)
+                for use in self.ingredients
+                for line in use.lots
+            ],
+            on=on,
+        )
+
+    @property
     def batches_after(self) -> Decimal:
         return self.batches_produced + self.batches
 
@@ -463,8 +476,25 @@ def record_production(
     ]
     ConsumptionLine.objects.bulk_create(lines)
     record.actual_cost = sum((line.cost for line in lines), ZERO)
-    record.save(update_fields=["actual_cost"])
+    record.expiry_warnings = "\n".join(
+        expired_lots(
+            lots=[(line.ingredient, line.lot) for line in lines],
+            on=timezone.localdate(record.produced_at),
+        )
+    )
+    record.save(update_fields=["actual_cost", "expiry_warnings"])
     return record
+
+
+def expired_lots(*, lots, on: datetime.date) -> list[str]:
+    """A warning for each (ingredient, lot) past its use-by date on `on`:
+    baking with it is allowed, and said."""
+    return [
+        f"{ingredient.name}: the lot bought {lot.purchased_on:%-d %b} was to be "
+        f"used by {lot.expires_on:%-d %b %Y}, before {on:%-d %b %Y}."
+        for ingredient, lot in lots
+        if lot.expires_on is not None and lot.expires_on < on
+    ]
 
 
 @transaction.atomic

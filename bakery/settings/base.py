@@ -16,6 +16,7 @@ import sqlite3
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from bakery.folding import FOLD_FUNCTION, fold
 
@@ -230,6 +231,13 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 
 # The site currency, shown with money amounts.
 CURRENCY_SYMBOL = "$"
+# The order production takes lots in: "purchased" (oldest purchase first,
+# FIFO) or "expiry" (first to expire first, FEFO; lots without a date last).
+FIFO_ORDER = os.environ.get("BAKERY_FIFO_ORDER", "purchased")
+if FIFO_ORDER not in ("purchased", "expiry"):
+    raise ImproperlyConfigured(
+        f"BAKERY_FIFO_ORDER is “{FIFO_ORDER}”: use purchased or expiry."
+    )
 
 LOGGING = {
     "version": 1,
