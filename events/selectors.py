@@ -7,19 +7,36 @@ assignments, packages and recipes. The functions for several events at once
 
 from __future__ import annotations
 
+import datetime
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
-from django.db.models import Sum
+from django.db import router
+from django.db.models import CharField, Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.deletion import Collector, ProtectedError, RestrictedError
+from django.utils import timezone
 
+from bakery.folding import fold
 from bakery.numbers import ZERO, quantize_money
-from events.models import Assignment, Event, FrozenPlannedCost, PackageItem
+from bakery.search import Folded
+from events.models import (
+    Assignment,
+    AssignmentStatus,
+    Event,
+    FrozenPlannedCost,
+    Package,
+    PackageItem,
+    Recipient,
+)
 from pantry.models import Ingredient, Recipe
 from pantry.selectors import (
+    EventBatches,
+    PackageUse,
+    RecipeUses,
     describe_stock,
     estimate_recipe_costs,
     get_recipe_requirements,
@@ -285,10 +302,12 @@ def batches_to_go(
 @dataclass(frozen=True)
 class IngredientNeeds:
     """What the remaining batches of some events need, by ingredient id (in
-    the stock unit), and the recipes whose needs could not be worked out."""
+    the stock unit), the date of the first event that needs each, and the
+    recipes whose needs could not be worked out."""
 
     quantities: dict[int, Decimal]
     problems: tuple[str, ...]
+    first_needed: dict[int, datetime.date] = field(default_factory=dict)
 
 
 def get_remaining_ingredient_needs(*, events: Iterable[Event]) -> IngredientNeeds:
@@ -299,8 +318,9 @@ def get_remaining_ingredient_needs(*, events: Iterable[Event]) -> IngredientNeed
     needs_by_event = get_recipe_needs_by_event(events=events)
     produced = get_batches_produced(event_ids=[event.pk for event in events])
     remaining: dict[int, int] = defaultdict(int)
+    first_date: dict[int, datetime.date] = {}
     problems = []
-    for event in events:
+    for event in sorted(events, key=lambda event: event.date):
         made = produced.get(event.pk, {})
         for need in needs_by_event[event.pk]:
             if need.problem:
@@ -314,7 +334,9 @@ def get_remaining_ingredient_needs(*, events: Iterable[Event]) -> IngredientNeed
             )
             if to_go:
                 remaining[need.recipe.pk] += to_go
+                first_date.setdefault(need.recipe.pk, event.date)
     quantities: dict[int, Decimal] = defaultdict(Decimal)
+    first_needed: dict[int, datetime.date] = {}
     for recipe in recipes_with_lines().filter(pk__in=remaining):
         for requirement in get_recipe_requirements(
             recipe=recipe, batches=Decimal(remaining[recipe.pk])
@@ -322,8 +344,17 @@ def get_remaining_ingredient_needs(*, events: Iterable[Event]) -> IngredientNeed
             if requirement.quantity is None:
                 problems.append(f"{recipe.name}: {requirement.problem}")
             else:
-                quantities[requirement.ingredient.pk] += requirement.quantity
-    return IngredientNeeds(quantities=dict(quantities), problems=tuple(problems))
+                ingredient_id = requirement.ingredient.pk
+                quantities[ingredient_id] += requirement.quantity
+                first_needed[ingredient_id] = min(
+                    first_needed.get(ingredient_id, first_date[recipe.pk]),
+                    first_date[recipe.pk],
+                )
+    return IngredientNeeds(
+        quantities=dict(quantities),
+        problems=tuple(problems),
+        first_needed=first_needed,
+    )
 
 
 @dataclass(frozen=True)
@@ -382,3 +413,310 @@ def get_shopping_list(*, event: Event) -> ShoppingList:
             )
         )
     return ShoppingList(event=event, items=tuple(items), problems=needs.problems)
+
+
+# --- The planning pages' reads ------------------------------------------------
+
+
+def planning_events() -> QuerySet[Event]:
+    """Events with their packages counted: `packages` (sum of quantities),
+    `recipients` (distinct), and `pending`, `assembled`, `delivered`
+    (packages by status)."""
+    return Event.objects.annotate(
+        packages=Sum("assignments__quantity", default=0),
+        recipients=Count("assignments__recipient", distinct=True),
+        **{
+            status: Sum(
+                "assignments__quantity",
+                filter=Q(assignments__status=status),
+                default=0,
+            )
+            for status in AssignmentStatus.values
+        },
+    )
+
+
+def recipients_with_counts() -> QuerySet[Recipient]:
+    """Recipients with `packages` (how many assignments they have) and
+    `events` (at how many events)."""
+    return Recipient.objects.annotate(
+        packages=Count("assignments"),
+        events=Count("assignments__event", distinct=True),
+    )
+
+
+def packages_with_contents() -> QuerySet[Package]:
+    """Packages with their items and recipes loaded, and `uses` (how many
+    assignments hold them)."""
+    return Package.objects.annotate(uses=Count("assignments")).prefetch_related(
+        Prefetch(
+            "items",
+            queryset=PackageItem.objects.select_related("recipe").order_by(
+                "recipe__name"
+            ),
+        )
+    )
+
+
+def event_assignments(*, event: Event) -> QuerySet[Assignment]:
+    """The assignments of an event with their recipient and package."""
+    return Assignment.objects.filter(event=event).select_related("recipient", "package")
+
+
+def packages_by_recipient(*, event: Event) -> dict[int, list[str]]:
+    """The packages each recipient has at the event, by recipient id: "Cookie
+    tin", or "Cookie tin x 2"."""
+    has: dict[int, list[str]] = defaultdict(list)
+    for recipient_id, name, quantity in (
+        Assignment.objects.filter(event=event)
+        .order_by("package__name")
+        .values_list("recipient_id", "package__name", "quantity")
+    ):
+        has[recipient_id].append(f"{name} × {quantity}" if quantity > 1 else name)
+    return dict(has)
+
+
+def package_events(*, package: Package) -> list[dict]:
+    """The events a package is planned for, latest first: `event_id`,
+    `event__name`, `event__date`, `count` (sum of quantities)."""
+    return list(
+        Assignment.objects.filter(package=package)
+        .values("event_id", "event__name", "event__date")
+        .annotate(count=Sum("quantity"))
+        .order_by("-event__date", "event__name")
+    )
+
+
+@dataclass(frozen=True)
+class ItemEstimate:
+    """One recipe of a package: its units, the share of a batch they are
+    (None without a yield) and what they cost at the estimated cost per
+    batch. `cost` is None, and `problem` says why, when it cannot be worked
+    out; `unpriced` names ingredients left out of it."""
+
+    item: PackageItem
+    batch_share: Decimal | None
+    cost_per_batch: Decimal | None
+    cost: Decimal | None
+    unpriced: tuple[str, ...] = ()
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class PackageEstimate:
+    """What a package is estimated to cost now: per item, and the sum of the
+    items that could be priced (`estimated_cost`)."""
+
+    package: Package
+    items: tuple[ItemEstimate, ...]
+    estimated_cost: Decimal
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        found = []
+        for item in self.items:
+            for problem in (item.problem, *item.unpriced):
+                if problem and problem not in found:
+                    found.append(problem)
+        return tuple(found)
+
+    @property
+    def is_fully_priced(self) -> bool:
+        return not self.problems
+
+
+def get_package_estimates(*, packages: Iterable[Package]) -> dict[int, PackageEstimate]:
+    """The estimated cost of each package, by package id: per item, the
+    estimated cost of one batch of its recipe (DESIGN.md, "Costs") divided
+    by the yield, times the units. Packages from `packages_with_contents`
+    take a constant number of queries, whatever their number."""
+    packages = list(packages)
+    recipes = {
+        item.recipe_id: item.recipe for package in packages for item in _items(package)
+    }
+    estimates = dict(
+        zip(
+            recipes,
+            estimate_recipe_costs(
+                orders=[(recipe, Decimal(1)) for recipe in recipes.values()]
+            ),
+            strict=True,
+        )
+    )
+    result = {}
+    for package in packages:
+        items = tuple(
+            _item_estimate(item, estimates[item.recipe_id]) for item in _items(package)
+        )
+        result[package.pk] = PackageEstimate(
+            package=package,
+            items=items,
+            estimated_cost=quantize_money(
+                sum((i.cost for i in items if i.cost is not None), ZERO)
+            ),
+        )
+    return result
+
+
+def _items(package: Package) -> list[PackageItem]:
+    return list(package.items.all())
+
+
+def _item_estimate(item: PackageItem, estimate) -> ItemEstimate:
+    recipe = item.recipe
+    unpriced = unpriced_names(estimate)
+    if not recipe.yield_quantity:
+        return ItemEstimate(
+            item=item,
+            batch_share=None,
+            cost_per_batch=estimate.cost_per_batch,
+            cost=None,
+            unpriced=unpriced,
+            problem=f"Set a yield for {recipe.name} to cost its units.",
+        )
+    share = item.quantity / recipe.yield_quantity
+    return ItemEstimate(
+        item=item,
+        batch_share=share,
+        cost_per_batch=estimate.cost_per_batch,
+        cost=quantize_money(estimate.total_cost * share),
+        unpriced=unpriced,
+    )
+
+
+@dataclass(frozen=True)
+class RecipientMatch:
+    """Pasted names sorted out: the recipients they name (`found`), the names
+    no recipient has (`unknown`, as (name, household) pairs to create), and
+    the names several recipients share (`ambiguous`)."""
+
+    found: tuple[Recipient, ...]
+    unknown: tuple[tuple[str, str], ...]
+    ambiguous: tuple[str, ...]
+
+
+def split_recipient_label(line: str) -> tuple[str, str]:
+    """ "Martha (Lee family)" -> ("Martha", "Lee family"), as a recipient's
+    name reads; "Martha" -> ("Martha", "")."""
+    line = " ".join(line.split())
+    if line.endswith(")") and " (" in line:
+        name, household = line[:-1].rsplit(" (", 1)
+        if name.strip() and household.strip():
+            return name.strip(), household.strip()
+    return line, ""
+
+
+def match_recipient_names(*, lines: Iterable[str]) -> RecipientMatch:
+    """Finds the recipients that pasted lines name, ignoring case, accents
+    and repeated spaces, in one query. A line "Name (Household)" names that
+    household's recipient; a bare name matches the one recipient of that
+    name, and is ambiguous when several share it."""
+    labels = []
+    seen = set()
+    for line in lines:
+        name, household = split_recipient_label(line)
+        key = (fold(name), fold(household))
+        if name and key not in seen:
+            seen.add(key)
+            labels.append((name, household, key))
+    if not labels:
+        return RecipientMatch(found=(), unknown=(), ambiguous=())
+    candidates = defaultdict(list)
+    for recipient in Recipient.objects.alias(
+        folded_name=Folded("name", output_field=CharField())
+    ).filter(folded_name__in={key[0] for *_, key in labels}):
+        candidates[fold(" ".join(recipient.name.split()))].append(recipient)
+    found, unknown, ambiguous = {}, [], []
+    for name, household, (folded_name, folded_household) in labels:
+        named = candidates.get(folded_name, [])
+        if household:
+            named = [r for r in named if fold(r.household) == folded_household]
+        if len(named) == 1:
+            found.setdefault(named[0].pk, named[0])
+        elif not named:
+            unknown.append((name, household))
+        else:
+            ambiguous.append(name)
+    return RecipientMatch(
+        found=tuple(found.values()), unknown=tuple(unknown), ambiguous=tuple(ambiguous)
+    )
+
+
+def get_event_deletion_refusal(*, event: Event) -> str:
+    """Why the event cannot be deleted, or "" when it can: what was recorded
+    for it (production records) stays, and so do its assembled and delivered
+    packages."""
+    collector = Collector(using=router.db_for_write(Event))
+    try:
+        collector.collect([event])
+    except (ProtectedError, RestrictedError) as error:
+        objects = getattr(error, "protected_objects", None) or getattr(
+            error, "restricted_objects", ()
+        )
+        return event_kept_because(event=event, objects=objects)
+    settled = event.assignments.settled().aggregate(count=Sum("quantity", default=0))
+    if settled["count"]:
+        count = settled["count"]
+        return (
+            f"{event.name} cannot be deleted: {count} of its packages "
+            f"{'is' if count == 1 else 'are'} assembled or delivered already."
+        )
+    return ""
+
+
+def event_kept_because(*, event: Event, objects: Iterable) -> str:
+    """ "Christmas cannot be deleted: 3 production records were kept for it…"."""
+    counts = Counter(
+        (obj._meta.verbose_name, obj._meta.verbose_name_plural) for obj in objects
+    )
+    what = ", ".join(
+        f"{count} {plural if count != 1 else singular}"
+        for (singular, plural), count in sorted(counts.items())
+    )
+    return (
+        f"{event.name} cannot be deleted: {what} "
+        f"{'was' if sum(counts.values()) == 1 else 'were'} recorded for it. "
+        "Baking stays on record, even when reversed, because the lots it used "
+        "trace to it. Rename the event or change its date instead."
+    )
+
+
+def get_recipe_uses(*, recipe: Recipe) -> RecipeUses:
+    """The packages that hold the recipe, and what upcoming events (today
+    on) need of it: batches required and batches still to bake, nearest
+    event first. A constant number of queries (pantry's recipe page shows
+    it through `pantry.selectors.register_recipe_uses`)."""
+    items = PackageItem.objects.filter(recipe=recipe).select_related("package")
+    packages = tuple(
+        PackageUse(name=item.package.name, units=item.quantity)
+        for item in items.order_by("package__name")
+    )
+    events = list(
+        Event.objects.filter(
+            date__gte=timezone.localdate(),
+            assignments__package__items__recipe=recipe,
+        )
+        .distinct()
+        .order_by("date", "name")
+    )
+    needs_by_event = get_recipe_needs_by_event(events=events)
+    produced = get_batches_produced(event_ids=[event.pk for event in events])
+    uses = []
+    for event in events:
+        need = next(n for n in needs_by_event[event.pk] if n.recipe.pk == recipe.pk)
+        done = produced.get(event.pk, {}).get(recipe.pk)
+        uses.append(
+            EventBatches(
+                name=event.name,
+                date=event.date,
+                units_needed=need.units_needed,
+                batches_required=need.batches_required,
+                batches_to_go=batches_to_go(
+                    units_needed=need.units_needed,
+                    yield_quantity=need.yield_quantity,
+                    units_made=done.units_made if done else ZERO,
+                ),
+                problem=need.problem,
+            )
+        )
+    return RecipeUses(packages=packages, events=tuple(uses))

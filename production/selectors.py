@@ -894,3 +894,33 @@ def recall_rows(*, trace: LotTrace) -> list[list[str]]:
         ]
         for package in trace.assignments
     ]
+
+
+def trace_ingredient_lots(*, ingredient) -> list[LotTrace]:
+    """Every lot of an ingredient, oldest first, each with its trace, in four
+    queries however many lots, productions and packages."""
+    lots = list(Lot.objects.filter(ingredient=ingredient).fifo())
+    lines = ConsumptionLine.objects.filter(lot__in=lots).select_related(
+        "record__event", "record__recipe"
+    )
+    records_by_lot: dict[int, dict[int, ProductionRecord]] = defaultdict(dict)
+    for line in lines:
+        records_by_lot[line.lot_id][line.record_id] = line.record
+    records = {pk: r for own in records_by_lot.values() for pk, r in own.items()}
+    packages = _packages_holding(list(records.values()))
+    traces = []
+    for lot in lots:
+        own = sorted(
+            records_by_lot[lot.pk].values(), key=lambda r: (r.produced_at, r.pk)
+        )
+        mine = {record.pk for record in own}
+        traces.append(
+            LotTrace(
+                lot=lot,
+                records=tuple(own),
+                assignments=tuple(
+                    p for p in packages if any(r.pk in mine for r in p.records)
+                ),
+            )
+        )
+    return traces

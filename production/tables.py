@@ -1,6 +1,7 @@
 """Listings of the production pages: one table each, with explicit fields."""
 
 import django_tables2 as tables
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -219,7 +220,10 @@ class HistoryTable(tables.Table):
 
 
 class PantryTable(tables.Table):
-    name = tables.Column(verbose_name="Ingredient")
+    name = tables.Column(
+        verbose_name="Ingredient",
+        linkify=lambda record: reverse("production:ingredient_lots", args=[record.pk]),
+    )
     category = tables.Column()
     on_hand = tables.Column(verbose_name="On hand", attrs={"td": {"class": "number"}})
     stock_value = MoneyColumn(verbose_name="Value")
@@ -229,8 +233,7 @@ class PantryTable(tables.Table):
         empty_values=(),
         attrs={"td": {"class": "number"}},
     )
-    lots = tables.TemplateColumn(
-        template_name="production/cells/pantry_lots.html",
+    lots = tables.Column(
         verbose_name="Lots, oldest first",
         orderable=False,
         empty_values=(),
@@ -243,9 +246,18 @@ class PantryTable(tables.Table):
         )
         attrs = {"class": "table", "id": "pantry-table"}
 
-    def __init__(self, *args, needs=None, **kwargs):
+    def __init__(self, *args, needs=None, first_needed=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.needs = needs or {}
+        self.first_needed = first_needed or {}
+
+    def render_lots(self, record):
+        """The lots in stock, a lot flagged when it expires before the first
+        planned event that needs the ingredient."""
+        return render_to_string(
+            "production/cells/pantry_lots.html",
+            {"record": record, "needed_on": self.first_needed.get(record.pk)},
+        )
 
     def render_stock_value(self, record):
         if record.unpriced_lots:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("history/<int:pk>/reverse/", views.reverse_record, name="reverse"),
     path("pantry/", views.pantry, name="pantry"),
+    path("ingredients/<int:pk>/lots/", views.ingredient_lots, name="ingredient_lots"),
     path("lots/<int:pk>/", views.lot_detail, name="lot"),
     path("lots/<int:pk>/recall/", views.recall, name="recall"),
     path("packages/<int:pk>/trace/", views.package_trace, name="package_trace"),

@@ -24,7 +24,7 @@ from bakery.http import HtmxHttpRequest
 from bakery.numbers import format_money
 from events.models import Assignment, AssignmentStatus, Event
 from events.selectors import get_remaining_ingredient_needs, get_shopping_list
-from pantry.models import Recipe
+from pantry.models import Ingredient, Recipe
 from pantry.selectors import get_pantry_totals, ingredient_categories, pantry_stock
 from production import services
 from production.exchange.export import neutralise
@@ -40,6 +40,7 @@ from production.selectors import (
     lot_with_ledger,
     production_history,
     recall_rows,
+    trace_ingredient_lots,
     trace_lot,
     trace_package,
     units_yielded,
@@ -328,7 +329,9 @@ def pantry(request: HtmxHttpRequest) -> HttpResponse:
     ingredients = pantry_stock(query=query, category=category)
     upcoming = Event.objects.filter(date__gte=timezone.localdate())
     needs = get_remaining_ingredient_needs(events=upcoming)
-    table = PantryTable(ingredients, needs=needs.quantities)
+    table = PantryTable(
+        ingredients, needs=needs.quantities, first_needed=needs.first_needed
+    )
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
     return render(
         request,
@@ -384,4 +387,18 @@ def package_trace(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request,
         "production/package_trace.html",
         {"trace": trace_package(assignment=assignment)},
+    )
+
+
+@require_GET
+def ingredient_lots(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """An ingredient's lots, oldest first, each with where it went."""
+    ingredient = get_object_or_404(Ingredient, pk=pk)
+    return render(
+        request,
+        "production/ingredient_lots.html",
+        {
+            "ingredient": ingredient,
+            "traces": trace_ingredient_lots(ingredient=ingredient),
+        },
     )

@@ -175,3 +175,35 @@ def test_record_a_part_batch_with_units_made_on_an_earlier_day(
         Decimal(70),
     )
     assert record.produced_at == baked
+
+
+@pytest.mark.django_db(transaction=True)
+def test_from_the_pantry_open_a_lot_and_reach_its_recall_list(
+    live_server, page, bakery
+):
+    from production.services import record_production, update_package_status
+
+    User.objects.create_superuser("baker", password="flour-on-hands")
+    record_production(event=bakery["event"], recipe=bakery["cookies"], batches=1)
+    tin = bakery["tins"][0]
+    update_package_status(assignment=tin, status="assembled")
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/pantry/")
+    page.get_by_label("Username").fill("baker")
+    page.get_by_label("Password").fill("flour-on-hands")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/pantry/")
+
+    # the flour's lots, then the oldest one: the one the cookies used
+    row = page.locator("#pantry-table tr", has_text="Flour, all-purpose")
+    row.locator("summary").click()
+    row.get_by_role("link", name="1 Oct 2026").click()
+    page.wait_for_url(re.compile(r"/lots/\d+/$"))
+    assert page.get_by_role("heading", name="Went into").is_visible()
+
+    page.get_by_role("link", name="Recall").click()
+    page.wait_for_url(re.compile(r"/lots/\d+/recall/$"))
+    recall = page.locator("#recall-table").inner_text()
+    assert str(tin.recipient) in recall
+    assert "assembled" in recall
+    shot(page, "recall")

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from pantry.models import Lot
 from pantry.services import record_purchase
 from pantry.tests.factories import IngredientFactory, RecipeFactory, RecipeLineFactory
 from production.services import (
@@ -128,3 +129,22 @@ def test_delivery_button_warns_of_goods_older_than_they_keep(admin_client, baker
 
     assert "Older than it keeps: Chocolate chip baked" in text.content.decode()
     assert "keeps 7 days" in text.content.decode()
+
+
+def test_pantry_flags_a_lot_expiring_before_the_first_event_needing_it(
+    admin_client, bakery
+):
+    event = bakery["event"]
+    event.date = TODAY + datetime.timedelta(days=10)
+    event.save()
+    Lot.objects.filter(pk=bakery["old_flour"].pk).update(
+        expires_on=event.date - datetime.timedelta(days=1)
+    )
+    Lot.objects.filter(pk=bakery["sugar_lot"].pk).update(
+        expires_on=event.date + datetime.timedelta(days=1)
+    )
+
+    text = admin_client.get("/pantry/").content.decode()
+
+    assert text.count("expires before it is needed") == 1
+    assert f"expires before it is needed {event.date:%-d %b}" in text

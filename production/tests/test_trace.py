@@ -27,7 +27,7 @@ from pantry.tests.factories import (
 )
 from production.allocation import allocate_settled
 from production.models import Allocation, ProductionRecord
-from production.selectors import trace_lot, trace_package
+from production.selectors import trace_ingredient_lots, trace_lot, trace_package
 from production.services import (
     ALLOCATION_MODELS,
     ReversalRefused,
@@ -223,3 +223,23 @@ def test_packages_assembled_before_allocations_get_theirs_oldest_first(bakery):
     assert made == 3
     assert held(first) == [(old.pk, D(12))]
     assert held(second) == [(old.pk, D(8)), (new.pk, D(4))]
+
+
+def test_ingredient_page_lists_its_lots_with_traces_in_constant_queries(
+    admin_client, two_lots_two_packages, django_assert_max_num_queries
+):
+    first_lot, second_lot, _, _ = two_lots_two_packages
+    url = reverse("production:ingredient_lots", args=[first_lot.ingredient_id])
+
+    response = admin_client.get(url)
+    traces = trace_ingredient_lots(ingredient=first_lot.ingredient)
+
+    assert [t.lot.pk for t in traces] == [first_lot.pk, second_lot.pk]
+    assert [[p.recipient.name for p in t.assignments] for t in traces] == [
+        ["Martha"],
+        ["The Lees"],
+    ]
+    text = response.content.decode()
+    assert text.index("Martha") < text.index("The Lees")
+    with django_assert_max_num_queries(4):
+        trace_ingredient_lots(ingredient=first_lot.ingredient)
