@@ -9,6 +9,7 @@ nothing the second time. See docs/import-format.md.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,17 +55,23 @@ def import_files(
     dry_run: bool = False,
     create_missing: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
+    shift_dates_to: datetime.date | None = None,
 ) -> Result:
     """Reads, checks and (unless `dry_run`) writes; ImportFailed lists every
     problem and means nothing was written. A path that is no file we can read
     (a folder, a file too large, not text, not JSON or CSV) is a problem too,
-    and the dry run checks exactly what the real run checks."""
+    and the dry run checks exactly what the real run checks. `shift_dates_to`
+    moves a backup's dates to that day (see backup.DateShift)."""
     progress = progress or (lambda label, done, total: None)
     paths = [Path(path) for path in paths]
     if format in ("auto", "json") and any(map(backup.is_backup, paths)):
         # A backup (format version 2) is restored whole, not planned row by row.
-        restored = backup.restore_backup(paths, dry_run=dry_run, progress=progress)
+        restored = backup.restore_backup(
+            paths, dry_run=dry_run, progress=progress, shift_dates_to=shift_dates_to
+        )
         return Result(plan=restored, dataset=DataSet(), dry_run=dry_run)
+    if shift_dates_to is not None:
+        raise ValueError("Only a backup's dates can be moved (shift_dates_to).")
     return _import_rows(
         paths,
         format=format,

@@ -26,7 +26,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -37,6 +37,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.management.color import no_style
 from django.db import DatabaseError, connection, models, transaction
+from django.utils import timezone
 
 from events.models import (
     Assignment,
@@ -57,10 +58,13 @@ from pantry.models import (
 )
 from production.exchange.rows import ImportFailed, Problem, objects
 from production.exchange.values import unfit
-from production.models import ConsumptionLine, ProductionRecord
+from production.models import Allocation, ConsumptionLine, ProductionRecord
 
 FORMAT_VERSION = 2
 HEADER = {"format": "bakery", "version": FORMAT_VERSION, "backup": True}
+# Optional in the header: the day a backup's dates are relative to, for a
+# restore that moves them (see DateShift).
+ANCHOR = "anchor"
 
 # Every model of pantry, events and production, each after the models it
 # refers to; rows of a model are written and restored in id order, so lots
@@ -81,6 +85,7 @@ MODELS: tuple[tuple[str, type[models.Model]], ...] = (
     ("frozen_planned_costs", FrozenPlannedCost),
     ("production_records", ProductionRecord),
     ("consumption_lines", ConsumptionLine),
+    ("allocations", Allocation),
 )
 SECTION_OF = {model: section for section, model in MODELS}
 MAX_ID = 2**63 - 1
@@ -202,11 +207,14 @@ def restore_backup(
     *,
     dry_run: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
+    shift_dates_to: datetime.date | None = None,
 ) -> Restore:
     """Restores a backup into an empty database, exactly: ids, history,
     statuses, who did what and when. All or nothing (ImportFailed lists
     every problem, and nothing is written); `dry_run` runs every check and
-    every write, then rolls them back."""
+    every write, then rolls them back. With `shift_dates_to`, every date and
+    time is first moved by the days from the backup's anchor to that day
+    (see DateShift), and checked as moved."""
     progress = progress or (lambda label, done, total: None)
     paths = [Path(path) for path in paths]
     if len(paths) != 1:
@@ -223,7 +231,7 @@ def restore_backup(
             ]
         )
     [path] = paths
-    sections = _Reader(path.name).read(_load(path))
+    sections = _Reader(path.name, shift_dates_to=shift_dates_to).read(_load(path))
     with transaction.atomic():
         held = {
             section: count
@@ -301,8 +309,10 @@ class _Reader:
     """Reads and checks every row of a backup; raises ImportFailed with every
     problem found."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, *, shift_dates_to: datetime.date | None = None):
         self.name = name
+        self.shift_dates_to = shift_dates_to
+        self.shift: DateShift | None = None
         self.problems: list[Problem] = []
         user_model = get_user_model()
         self.username_field = user_model._meta.get_field(user_model.USERNAME_FIELD)
@@ -320,8 +330,9 @@ class _Reader:
                     f"must be {json.dumps(expected)} in a backup of format version "
                     f"{FORMAT_VERSION}",
                 )
+        self.shift = self.date_shift(data.get(ANCHOR))
         for key in data:
-            if key not in HEADER and key not in SECTION_OF.values():
+            if key not in HEADER and key != ANCHOR and key not in SECTION_OF.values():
                 self.problem(
                     self.name,
                     key,
@@ -365,6 +376,9 @@ class _Reader:
                 values[name] = self.value(model_field, value)
             except ValidationError as error:
                 self.problem(source, name, value, " ".join(error.messages))
+            else:
+                if self.shift is not None:
+                    values[name] = self.shift.move(model_field, values[name])
         # Without its id and references first (positionally, in field order,
         # which is quicker): so the model's clean() looks at this row alone,
         # without a query.
@@ -392,6 +406,27 @@ class _Reader:
             elif fields[name].is_relation and not _refers_to_user(fields[name]):
                 setattr(obj, fields[name].attname, value)
         return _Row(source, values, obj)
+
+    def date_shift(self, anchor: Any) -> DateShift | None:
+        """The shift from the backup's anchor to `shift_dates_to`, if asked
+        for; a missing or unreadable anchor is a problem then."""
+        day = None
+        if isinstance(anchor, str):
+            with suppress(ValueError):
+                day = datetime.date.fromisoformat(anchor)
+        if anchor is not None and day is None:
+            self.problem(self.name, ANCHOR, anchor, "is not a date like 2026-12-01")
+        elif self.shift_dates_to is not None and day is None:
+            self.problem(
+                self.name,
+                ANCHOR,
+                None,
+                "is required to move the dates: the day they are relative to, "
+                "like 2026-12-01",
+            )
+        if self.shift_dates_to is None or day is None:
+            return None
+        return DateShift(days=(self.shift_dates_to - day).days, now=timezone.now())
 
     def value(self, model_field: models.Field, value: Any) -> Any:
         """The Python value of a JSON value, or ValidationError."""
@@ -459,6 +494,36 @@ class _Reader:
                     )
                 else:
                     seen[key] = row.source
+
+
+@dataclass(frozen=True)
+class DateShift:
+    """Moves a backup's dates and times by whole days, so that a season
+    saved once (the demo) happens around whatever day it is restored on.
+
+    Applied to every DateField and DateTimeField of every model, found from
+    the model, before any check. Times keep their time of day on the
+    bakery's clock (ten in the morning stays ten in the morning across a
+    change to summer time). A time the move puts after `now` is put at
+    `now`: the times record what happened (baked, delivered, stamped), and
+    what happened on the anchor day at a later hour than it is now has
+    happened by now, never in the future. Order is kept (ties aside)."""
+
+    days: int
+    now: datetime.datetime
+
+    def move(self, model_field: models.Field, value: Any) -> Any:
+        """The value moved, if it is a date or a time."""
+        if value is None or not isinstance(model_field, models.DateField):
+            return value
+        days = datetime.timedelta(days=self.days)
+        if not isinstance(model_field, models.DateTimeField):
+            return value + days
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        moved = local.replace(tzinfo=None) + days
+        if timezone.is_aware(self.now):
+            moved = timezone.make_aware(moved)
+        return min(moved, self.now)
 
 
 def _whole(value: Any) -> int | None:

@@ -23,7 +23,7 @@ from pantry.models import (
 )
 from pantry.tests.factories import FlourFactory
 from production.exchange import ImportFailed, import_files
-from production.models import ConsumptionLine, ProductionRecord
+from production.models import Allocation, ConsumptionLine, ProductionRecord
 
 pytestmark = pytest.mark.django_db
 
@@ -327,6 +327,7 @@ def test_round_trip_json_and_csv_is_identical(tmp_path):
 def empty_the_database():
     """Everything the demo made, deleted in the order the foreign keys allow."""
     for model in (
+        Allocation,
         ConsumptionLine,
         ProductionRecord,
         StockMovement,
