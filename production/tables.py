@@ -41,12 +41,15 @@ class VarianceColumn(MoneyColumn):
 class RecipeProgressTable(tables.Table):
     """The recipes of an event (RecipeProgress rows)."""
 
-    recipe = tables.Column(accessor="recipe__name", verbose_name="Recipe")
+    recipe = tables.Column(
+        accessor="recipe__name", verbose_name="Recipe", attrs={"td": {"class": "lead"}}
+    )
     produced = tables.TemplateColumn(
         template_name="production/cells/batches.html",
         verbose_name="Produced / needed",
         order_by=("batches_produced",),
         accessor="batches_produced",
+        attrs={"td": {"class": "second"}},
     )
     # On a phone the sentence above the table carries planned and expected.
     planned_cost = MoneyColumn(
@@ -63,13 +66,18 @@ class RecipeProgressTable(tables.Table):
             "td": {"class": "number wide"},
         },
     )
-    actual_cost = MoneyColumn(verbose_name="Actual")
-    variance = VarianceColumn(verbose_name="Var.", default="—")
+    actual_cost = MoneyColumn(
+        verbose_name="Actual", attrs={"td": {"class": "number second"}}
+    )
+    variance = VarianceColumn(
+        verbose_name="Var.", default="—", attrs={"td": {"class": "number second"}}
+    )
     record = tables.TemplateColumn(
         template_name="production/cells/record_button.html",
         verbose_name="",
         orderable=False,
         empty_values=(),
+        attrs={"td": {"class": "act"}},
     )
 
     class Meta:
@@ -84,7 +92,7 @@ class RecipeProgressTable(tables.Table):
         ]
         orderable = True
         empty_text = "No recipes: the event's packages hold no baked goods yet."
-        attrs = {"class": "table", "id": "recipes-table"}
+        attrs = {"class": "table stack", "id": "recipes-table"}
 
     def render_expected_cost(self, value, record):
         return format_money(value) if record.has_baked else "—"
@@ -97,7 +105,9 @@ class PackageTable(tables.Table):
     """The assignments of an event with their cost (AssignmentCost rows)."""
 
     recipient = tables.Column(
-        accessor="assignment__recipient", verbose_name="Recipient"
+        accessor="assignment__recipient",
+        verbose_name="Recipient",
+        attrs={"td": {"class": "lead"}},
     )
     package = tables.TemplateColumn(
         "<a href=\"{% url 'production:package_trace' record.assignment.pk %}\">"
@@ -105,17 +115,19 @@ class PackageTable(tables.Table):
         "× {{ record.assignment.quantity }}{% endif %}</a>",
         accessor="assignment__package__name",
         verbose_name="Package",
+        attrs={"td": {"class": "second"}},
     )
     status = tables.TemplateColumn(
         '<span class="status status-{{ value }}">{{ value }}</span>',
         accessor="assignment__status",
     )
-    cost = MoneyColumn()
+    cost = MoneyColumn(attrs={"td": {"class": "number second"}})
     action = tables.TemplateColumn(
         template_name="production/cells/status_button.html",
         verbose_name="",
         orderable=False,
         empty_values=(),
+        attrs={"td": {"class": "act full"}},
     )
 
     class Meta:
@@ -123,7 +135,7 @@ class PackageTable(tables.Table):
         empty_text = (
             "No packages planned yet: add assignments to this event in the admin."
         )
-        attrs = {"class": "table", "id": "packages-table"}
+        attrs = {"class": "table stack", "id": "packages-table"}
         row_attrs = {"id": lambda record: f"assignment-{record.assignment.pk}"}
 
     def render_cost(self, value, record):
@@ -149,7 +161,7 @@ class RecipientCostTable(tables.Table):
     class Meta:
         fields = ["recipient", "packages", "cost"]
         empty_text = "No recipients yet: add packages for them to this event."
-        attrs = {"class": "table", "id": "recipients-table"}
+        attrs = {"class": "table stack", "id": "recipients-table"}
 
     def render_cost(self, value, record):
         return cost_with_basis(value, record.basis)
@@ -195,7 +207,7 @@ class HistoryTable(tables.Table):
             "state",
         ]
         empty_text = "Nothing recorded yet, or nothing matches these filters."
-        attrs = {"class": "table", "id": "history-table"}
+        attrs = {"class": "table stack", "id": "history-table"}
         row_attrs = {"class": lambda record: "reversed" if record.reversed_at else ""}
 
     def render_batches(self, value):
@@ -244,7 +256,7 @@ class PantryTable(tables.Table):
         empty_text = (
             "No ingredient matches. Add ingredients and purchases in the admin."
         )
-        attrs = {"class": "table", "id": "pantry-table"}
+        attrs = {"class": "table stack", "id": "pantry-table"}
 
     def __init__(self, *args, needs=None, first_needed=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -314,7 +326,7 @@ class EventTable(tables.Table):
             "delivered_packages",
         ]
         empty_text = "No event matches, or none is planned yet."
-        attrs = {"class": "table", "id": "events-table"}
+        attrs = {"class": "table stack", "id": "events-table"}
 
 
 class QuantityColumn(tables.Column):
@@ -333,7 +345,7 @@ class ShoppingTable(tables.Table):
     class Meta:
         fields = ["ingredient", "needed", "on_hand", "shortfall"]
         empty_text = "Nothing left to bake."
-        attrs = {"class": "table", "id": "shopping-table"}
+        attrs = {"class": "table stack", "id": "shopping-table"}
         row_attrs = {"class": lambda record: "short" if record.is_short else ""}
 
     def render_ingredient(self, value):

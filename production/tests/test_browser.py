@@ -207,3 +207,41 @@ def test_from_the_pantry_open_a_lot_and_reach_its_recall_list(
     assert str(tin.recipient) in recall
     assert "assembled" in recall
     shot(page, "recall")
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_fit_a_phone_and_their_buttons_are_big(live_server, page, bakery):
+    from production.services import record_production, update_package_status
+
+    User.objects.create_superuser("baker", password="flour-on-hands")
+    record_production(event=bakery["event"], recipe=bakery["cookies"], batches=1)
+    update_package_status(assignment=bakery["tins"][0], status="assembled")
+    page.set_viewport_size(PHONE)
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/")
+    page.get_by_label("Username").fill("baker")
+    page.get_by_label("Password").fill("flour-on-hands")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{live_server.url}/")
+
+    event = f"/events/{bakery['event'].pk}/"
+    for path in ["/", event, "/pantry/", "/history/", "/events/"]:
+        page.goto(f"{live_server.url}{path}")
+        shot(page, f"phone{path.replace('/', '-')}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (path, width)
+
+    page.goto(f"{live_server.url}{event}")
+    for name in ("Record", "Mark assembled", "Mark delivered"):
+        button = (
+            page.get_by_role("link", name=name)
+            .or_(page.get_by_role("button", name=name))
+            .first
+        )
+        box = button.bounding_box()
+        assert box is not None, name
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], name
+        assert box["height"] >= 44 and box["width"] >= 44, (name, box)
