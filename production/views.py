@@ -173,9 +173,16 @@ def record_batches(request: HtmxHttpRequest, pk: int, recipe_pk: int) -> HttpRes
     if request.method == "GET":
         panel = _record_panel(event, recipe, _preview_form(request))
         if request.htmx:
+            # Opened from a recipe's row: the panel opens under that row;
+            # changed from within the panel: the panel alone.
+            partial = (
+                "record-panel"
+                if request.htmx.target == "record-panel"
+                else "record-row"
+            )
             return render(
                 request,
-                "production/event.html#record-panel",
+                f"production/event.html#{partial}",
                 {"event": event, "panel": panel, "can_record": True},
             )
         return _event_page(request, event, panel=panel)

@@ -245,3 +245,31 @@ def test_pages_fit_a_phone_and_their_buttons_are_big(live_server, page, bakery):
         assert box is not None, name
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], name
         assert box["height"] >= 44 and box["width"] >= 44, (name, box)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_record_panel_opens_under_the_recipe_tapped(live_server, page, bakery):
+    User.objects.create_superuser("baker", password="flour-on-hands")
+    page.set_viewport_size(PHONE)
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/events/{bakery['event'].pk}/")
+    page.get_by_label("Username").fill("baker")
+    page.get_by_label("Password").fill("flour-on-hands")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/events/\d+/$"))
+
+    page.get_by_role("link", name="Record").first.click()
+    panel = page.locator("#recipes-table tr.record-row #record-panel")
+    panel.wait_for()
+
+    # the row right after the tapped recipe's row, in view
+    follows = page.evaluate(
+        "document.querySelector('#recipes-table tr.record-row')"
+        ".previousElementSibling.textContent.includes('Chocolate chip')"
+    )
+    assert follows
+    assert panel.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.get_by_role("button", name=re.compile("^Record 1 batch")).click()
+    page.get_by_text("Recorded 1 batch of Chocolate chip").wait_for()
+    assert page.locator(".record-row").count() == 0
