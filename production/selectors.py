@@ -10,7 +10,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
-from django.db.models import DecimalField, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils.timezone import localdate
 
@@ -600,17 +610,32 @@ def get_production_progress(*, event: Event) -> EventProgress:
     return get_progress_by_event(events=[annotated])[event.pk]
 
 
+def dashboard_events(*, include_complete: bool = False) -> QuerySet[Event]:
+    """Events with their package counts for the dashboard: upcoming ones
+    first, nearest first, then past ones, latest first; complete ones (with
+    packages, all delivered) only when asked."""
+    events = events_with_package_counts()
+    if not include_complete:
+        events = events.exclude(
+            pending_packages=0, assembled_packages=0, delivered_packages__gt=0
+        )
+    today = localdate()
+    return events.annotate(
+        is_past=Case(When(date__lt=today, then=Value(1)), default=Value(0)),
+        upcoming=Case(When(date__gte=today, then=F("date"))),
+    ).order_by("is_past", F("upcoming").asc(), F("date").desc(), "name")
+
+
 def get_dashboard_summary(
-    *, include_complete: bool = False
+    *, include_complete: bool = False, events: Iterable[Event] | None = None
 ) -> tuple[EventProgress, ...]:
-    """One entry per event, nearest date first; complete events only when asked."""
-    events = list(events_with_package_counts().order_by("date", "name"))
+    """One entry per event (`dashboard_events` order, or the events given,
+    annotated by `events_with_package_counts`)."""
+    if events is None:
+        events = dashboard_events(include_complete=include_complete)
+    events = list(events)
     progress = get_progress_by_event(events=events)
-    return tuple(
-        progress[event.pk]
-        for event in events
-        if include_complete or not progress[event.pk].is_complete
-    )
+    return tuple(progress[event.pk] for event in events)
 
 
 def get_recipe_cost_breakdown(*, event: Event) -> tuple[RecipeProgress, ...]:
@@ -699,7 +724,13 @@ def get_package_costs(
     assignments = list(
         Assignment.objects.filter(event=event)
         .select_related("event", "recipient", "package")
-        .prefetch_related("package__items", "allocations__record__recipe")
+        .prefetch_related(
+            "package__items",
+            Prefetch(
+                "allocations",
+                queryset=Allocation.objects.select_related("record__recipe"),
+            ),
+        )
         .order_by("recipient__name", "package__name")
     )
     today = localdate()
@@ -924,3 +955,53 @@ def trace_ingredient_lots(*, ingredient) -> list[LotTrace]:
             )
         )
     return traces
+
+
+@dataclass(frozen=True)
+class TodayChecklist:
+    """What to do for the nearest event still in progress, in order: the
+    recipes to bake (most units short first), the packages to assemble, then
+    those to deliver."""
+
+    progress: EventProgress | None
+    to_bake: tuple[RecipeProgress, ...]
+    to_assemble: tuple[Assignment, ...]
+    to_deliver: tuple[Assignment, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.to_bake or self.to_assemble or self.to_deliver)
+
+
+def get_today_checklist() -> TodayChecklist:
+    """The checklist of the nearest upcoming event that is not complete."""
+    event = (
+        dashboard_events()
+        .filter(date__gte=localdate())
+        .exclude(pending_packages=0, assembled_packages=0)
+        .first()
+    )
+    if event is None:
+        return TodayChecklist(None, (), (), ())
+    progress = get_progress_by_event(events=[event])[event.pk]
+    assignments = list(
+        Assignment.objects.filter(event=event)
+        .exclude(status=AssignmentStatus.DELIVERED)
+        .select_related("recipient", "package")
+        .order_by("recipient__name", "package__name")
+    )
+    return TodayChecklist(
+        progress=progress,
+        to_bake=tuple(
+            sorted(
+                (r for r in progress.recipes if r.is_planned and not r.is_complete),
+                key=lambda r: (-(r.units_short or 0), r.recipe.name),
+            )
+        ),
+        to_assemble=tuple(
+            a for a in assignments if a.status == AssignmentStatus.PENDING
+        ),
+        to_deliver=tuple(
+            a for a in assignments if a.status == AssignmentStatus.ASSEMBLED
+        ),
+    )

@@ -6,6 +6,7 @@ app_name = "production"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("today/", views.today, name="today"),
     path("events/", views.event_list, name="events"),
     path("events/<int:pk>/", views.event_detail, name="event"),
     path(

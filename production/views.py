@@ -12,6 +12,7 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,10 +34,12 @@ from production.forms import RecordForm, ReverseForm, StatusForm
 from production.models import ProductionRecord, show_number
 from production.selectors import (
     RECALL_COLUMNS,
+    dashboard_events,
     events_with_package_counts,
     get_cost_chart,
     get_package_costs,
     get_progress_by_event,
+    get_today_checklist,
     lot_with_ledger,
     production_history,
     recall_rows,
@@ -58,18 +61,36 @@ from production.tables import (
 PER_PAGE = 50
 
 
+DASHBOARD_PER_PAGE = 20
+
+
 @require_GET
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    """Events, upcoming ones first and nearest first, a page at a time."""
     include_complete = request.GET.get("completed") == "1"
-    entries = services.get_dashboard_summary(include_complete=include_complete)
+    page = Paginator(
+        dashboard_events(include_complete=include_complete), DASHBOARD_PER_PAGE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "production/dashboard.html",
         {
-            "entries": entries,
+            "entries": services.get_dashboard_summary(events=page.object_list),
+            "page": page,
             "include_complete": include_complete,
             "today": timezone.localdate(),
         },
+    )
+
+
+@require_GET
+def today(request: HtmxHttpRequest) -> HttpResponse:
+    """The baker's checklist for the nearest event: what to bake, then what
+    to pack, then what to deliver."""
+    return render(
+        request,
+        "production/today.html",
+        {"checklist": get_today_checklist(), "today": timezone.localdate()},
     )
 
 
