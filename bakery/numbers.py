@@ -7,6 +7,7 @@ round alike (1.2345 into 3 places stores 1.234 on SQLite and 1.235 on
 PostgreSQL), so nothing is left for them to round.
 """
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
@@ -89,3 +90,33 @@ class MoneyField(_RoundingDecimalField):
 
     places = MONEY_PLACES
     quantize = staticmethod(quantize_money)
+
+
+_MONEY_TEXT = re.compile(r"^[$€£]?(\d{1,3}(,\d{3})+|\d+)?([.,]\d+)?$")
+
+
+def parse_money(text: str) -> Decimal:
+    """An amount of money as people write it: "13.69", "$13.69", "13,69"
+    (decimal comma) and "1,234.50". Anything else is refused, never taken
+    as zero, and so is an amount with more than 4 decimal places."""
+    raw = str(text or "").strip().replace(" ", "")
+    match = _MONEY_TEXT.match(raw)
+    if not raw or not match or not (match.group(1) or match.group(3)):
+        raise ValidationError(
+            "“%(value)s” is not an amount of money: write it like 13.69.",
+            code="invalid",
+            params={"value": text},
+        )
+    digits = raw.lstrip("$€£")
+    if match.group(3) and match.group(3).startswith(",") and not match.group(2):
+        digits = digits.replace(",", ".")  # decimal comma: 13,69
+    else:
+        digits = digits.replace(",", "")
+    amount = Decimal(digits)
+    if amount != amount.quantize(MONEY_STEP, rounding=ROUNDING):
+        raise ValidationError(
+            "“%(value)s” has more than %(places)s decimal places.",
+            code="too_precise",
+            params={"value": text, "places": MONEY_PLACES},
+        )
+    return amount

@@ -8,6 +8,8 @@ admin.site.index_title = "Data"
 
 urlpatterns = [
     path("", include("production.urls")),
+    path("plan/", include("events.urls")),
+    path("pantry/", include("pantry.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

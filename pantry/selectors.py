@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,10 +23,12 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from bakery.folding import fold
 from bakery.numbers import ZERO, quantize_money, quantize_quantity, to_decimal
+from bakery.search import search
 from pantry import units
 from pantry.models import Ingredient, Lot, Product, Recipe, RecipeLine
-from pantry.services import FifoLine, allocate_fifo
+from pantry.services import FifoLine, allocate_fifo, consumption_order
 
 
 def ingredients_with_stock() -> QuerySet[Ingredient]:
@@ -282,7 +285,7 @@ def _cost_of(
             problem=requirement.problem,
         )
     lines, shortfall = allocate_fifo(
-        lots_by_ingredient[ingredient.pk], requirement.quantity
+        consumption_order(lots_by_ingredient[ingredient.pk]), requirement.quantity
     )
     unit_cost = latest_prices.get(ingredient.pk)
     # Unpriced stock counts at the latest known price, like what stock lacks.
@@ -382,3 +385,214 @@ def get_pantry_totals() -> PantryTotals:
         unpriced_lots=lots["unpriced"],
         recipes=Recipe.objects.count(),
     )
+
+
+# --- The baker's pages ------------------------------------------------------
+
+
+def lot_list(*, ingredient: Ingredient | None = None) -> QuerySet[Lot]:
+    """Every lot (of one ingredient, if given) with its ingredient and
+    product, newest purchase first."""
+    lots = Lot.objects.select_related("ingredient", "product")
+    if ingredient is not None:
+        lots = lots.filter(ingredient=ingredient)
+    return lots.order_by("-purchased_on", "-pk")
+
+
+def search_lots(lots: QuerySet[Lot], query: str) -> QuerySet[Lot]:
+    """Lots whose ingredient, product, supplier or notes hold every word of
+    `query`, ignoring case and accents."""
+    return search(
+        lots,
+        query,
+        [
+            "ingredient__name",
+            "ingredient__category",
+            "product__brand",
+            "product__name",
+            "supplier",
+            "notes",
+        ],
+    )
+
+
+def get_lot(*, pk: int) -> Lot:
+    return Lot.objects.select_related("ingredient", "product").get(pk=pk)
+
+
+def find_ingredient(*, slug: str) -> Ingredient | None:
+    return Ingredient.objects.filter(slug=slug).first()
+
+
+def find_product(*, pk: int) -> Product | None:
+    """A product with its ingredient, or None."""
+    return Product.objects.select_related("ingredient").filter(pk=pk).first()
+
+
+def get_ingredient(*, slug: str) -> Ingredient:
+    """An ingredient with its stock (see `ingredients_with_stock`)."""
+    return ingredients_with_stock().get(slug=slug)
+
+
+def products_with_last_purchase(*, ingredient: Ingredient) -> QuerySet[Product]:
+    """The ingredient's products, the preferred first, each annotated with its
+    newest lot: `last_purchased_on`, `last_quantity` (stock unit),
+    `last_total_cost`, `last_is_priced` and `last_supplier`; one query."""
+    newest = Lot.objects.filter(product=OuterRef("pk")).order_by("-purchased_on", "-pk")
+    return (
+        Product.objects.filter(ingredient=ingredient)
+        .select_related("ingredient")
+        .annotate(
+            last_purchased_on=Subquery(newest.values("purchased_on")[:1]),
+            last_quantity=Subquery(newest.values("quantity_purchased")[:1]),
+            last_total_cost=Subquery(newest.values("total_cost")[:1]),
+            last_is_priced=Subquery(newest.values("is_priced")[:1]),
+            last_supplier=Subquery(newest.values("supplier")[:1]),
+        )
+        .order_by("-is_preferred", "brand", "name")
+    )
+
+
+def product_label(product: Product) -> str:
+    """How the buying form names a product: "King Arthur AP flour, 25 lb bag ·
+    Flour, all-purpose"."""
+    return f"{product} · {product.ingredient.name}"
+
+
+def ingredient_label(ingredient: Ingredient) -> str:
+    return ingredient.name
+
+
+@dataclass(frozen=True)
+class PurchaseChoice:
+    """Something to buy: a product, or an ingredient bought by size."""
+
+    label: str
+    product: Product | None
+    ingredient: Ingredient
+
+
+def purchase_choices(
+    *, query: str = "", limit: int | None = None
+) -> list[PurchaseChoice]:
+    """Products (by ingredient) then ingredients, those matching every word of
+    `query` ignoring case and accents; two queries."""
+    products = Product.objects.select_related("ingredient").order_by(
+        "ingredient__name", "-is_preferred", "brand", "name"
+    )
+    ingredients = Ingredient.objects.order_by("name")
+    if query:
+        products = search(products, query, ["brand", "name", "ingredient__name"])
+        ingredients = search(ingredients, query, ["name", "category"])
+    if limit is not None:
+        products, ingredients = products[:limit], ingredients[:limit]
+    return [
+        PurchaseChoice(label=product_label(p), product=p, ingredient=p.ingredient)
+        for p in products
+    ] + [
+        PurchaseChoice(label=ingredient_label(i), product=None, ingredient=i)
+        for i in ingredients
+    ]
+
+
+def find_purchase_choice(text: str) -> PurchaseChoice:
+    """The product or ingredient a buyer named: its label exactly (ignoring
+    case and accents), else the one thing that matches every word. Raises
+    ValidationError naming the candidates when none or several match."""
+    wanted = fold(" ".join((text or "").split()))
+    if not wanted:
+        raise ValidationError("Choose a product or an ingredient.")
+    choices = purchase_choices()
+    exact = [c for c in choices if fold(c.label) == wanted]
+    if len(exact) == 1:
+        return exact[0]
+    found = exact or purchase_choices(query=text)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise ValidationError(
+            f"Nothing to buy is called “{text}”: choose one from the list, or "
+            "add the product or ingredient below."
+        )
+    names = "; ".join(c.label for c in found[:5])
+    more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+    raise ValidationError(
+        f"“{text}” matches {len(found)}: {names}{more}. Choose one from the list."
+    )
+
+
+def recipe_list() -> QuerySet[Recipe]:
+    """Recipes with `line_count`, by name."""
+    return Recipe.objects.annotate(line_count=Count("lines")).order_by("name")
+
+
+def search_recipes(recipes: QuerySet[Recipe], query: str) -> QuerySet[Recipe]:
+    """Recipes whose name or category holds every word of `query`, ignoring
+    case and accents."""
+    return search(recipes, query, ["name", "category"])
+
+
+def recipe_categories() -> list[str]:
+    return list(
+        Recipe.objects.exclude(category="")
+        .order_by("category")
+        .values_list("category", flat=True)
+        .distinct()
+    )
+
+
+def get_recipe(*, slug: str) -> Recipe:
+    """A recipe with its lines in order and their ingredients, two queries."""
+    return recipes_with_lines().get(slug=slug)
+
+
+# --- Where a recipe is used: told by another app (events), as pantry does not
+# import it.
+
+
+@dataclass(frozen=True)
+class PackageUse:
+    """A package holding `units` (yield units) of the recipe."""
+
+    name: str
+    units: Decimal
+
+
+@dataclass(frozen=True)
+class EventBatches:
+    """What an upcoming event needs of the recipe: `batches_required` (None
+    when the recipe has no yield) and the batches still to bake."""
+
+    name: str
+    date: datetime.date
+    units_needed: Decimal
+    batches_required: int | None
+    batches_to_go: int
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class RecipeUses:
+    packages: tuple[PackageUse, ...] = ()
+    events: tuple[EventBatches, ...] = ()
+    known: bool = True  # False: no app tells where recipes are used
+
+    @property
+    def batches_to_go(self) -> int:
+        return sum(event.batches_to_go for event in self.events)
+
+
+RecipeUsesProvider = Callable[[Recipe], RecipeUses]
+_recipe_uses: list[RecipeUsesProvider] = []
+
+
+def register_recipe_uses(provider: RecipeUsesProvider) -> None:
+    """Lets the events app tell which packages hold a recipe and what
+    upcoming events need of it."""
+    _recipe_uses[:] = [provider]
+
+
+def get_recipe_uses(*, recipe: Recipe) -> RecipeUses:
+    if not _recipe_uses:
+        return RecipeUses(known=False)
+    return _recipe_uses[0](recipe)

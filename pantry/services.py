@@ -732,15 +732,11 @@ def save_recipe(*, recipe: Recipe, lines: Sequence[RecipeLineInput]) -> Recipe:
     if recipe.pk is None:
         recipe.slug = unique_slug(Recipe, recipe.name)
     else:
-        stored = (
-            Recipe.objects.filter(pk=recipe.pk)
-            .values_list("yield_quantity", flat=True)
-            .first()
-        )
-        if stored != recipe.yield_quantity:
+        stored = Recipe.objects.get(pk=recipe.pk)
+        if stored.yield_quantity != recipe.yield_quantity:
             for guard in _recipe_yield_guards:
                 try:
-                    guard(recipe)
+                    guard(stored)  # named as packages know it, before a rename
                 except ValidationError as error:
                     raise ValidationError({"yield_quantity": error.messages}) from None
     recipe.full_clean()

@@ -7,7 +7,10 @@ never in the application's own.
                ingredients)
     record_production: a 12-ingredient recipe whose ingredients each spread
                over 50 lots
-    import_data: 100,000 lots (time and peak memory of the command)
+    import_data: a season at scale M (50 events, 20,000 assignments, 2,000
+               lots, 200 recipes) against a bare bulk load of its rows, and
+               100,000 lots (time and peak memory of the command, against a
+               bare bulk_create of the lots)
 """
 
 from __future__ import annotations
@@ -304,16 +307,52 @@ def bench_import(count: int):
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     if result.returncode:
         raise SystemExit(result.stderr[-2000:])
+    bare = bare_lots(count)
     ROWS.append(
         (
             "import_data (subprocess)",
             f"{count:,} lots",
             f"{seconds * 1000:,.0f}",
             "",
-            f"peak memory {peak_mb:,.0f} MB",
+            f"peak memory {peak_mb:,.0f} MB; {seconds / bare:.1f}x a bare "
+            f"bulk_create of the lots ({bare * 1000:,.0f} ms)",
         )
     )
     return seconds, peak_mb
+
+
+def bare_lots(count: int) -> float:
+    """Seconds a bare bulk_create of the lots bench_import imports takes, in
+    this process (the floor the import's time is read against: it depends
+    on the machine more than on the import)."""
+    from django.db import transaction
+
+    from pantry.models import Ingredient, Lot
+
+    Lot.objects.all().delete()  # the lots the import wrote
+    ingredients = {
+        i.slug: i for i in Ingredient.objects.filter(slug__startswith="import-")
+    }
+    start = datetime.date(2025, 1, 1)
+    started = time.perf_counter()
+    with transaction.atomic():
+        Lot.objects.bulk_create(
+            (
+                Lot(
+                    ingredient=ingredients[f"import-{i % 50}"],
+                    purchased_on=start + datetime.timedelta(days=i % 600),
+                    quantity_purchased=D(100 + i % 900),
+                    quantity_remaining=D(100 + i % 900),
+                    total_cost=D(f"{1 + i % 50}.{i % 100:02d}"),
+                    cost_remaining=D(f"{1 + i % 50}.{i % 100:02d}"),
+                )
+                for i in range(count)
+            ),
+            batch_size=2000,
+        )
+    seconds = time.perf_counter() - started
+    Lot.objects.all().delete()
+    return seconds
 
 
 SEASON_SCALES = {
@@ -529,8 +568,10 @@ def bulk_load(season: dict) -> None:
     )
 
 
-def bench_import_season(scale: str) -> None:
-    """import_files of a season against a bare bulk load of the same rows."""
+def bench_import_season(scale: str, *, runs: int = 3) -> None:
+    """import_files of a season against a bare bulk load of the same rows,
+    into an empty database: medians of `runs` runs of each, taken in turns
+    so that both see the same machine; the queries of one import."""
     import json
 
     from django.db import transaction
@@ -542,19 +583,24 @@ def bench_import_season(scale: str) -> None:
     path.write_text(json.dumps(season))
     label = f"season {scale}: {len(season['assignments']):,} assignments"
 
-    _clear_season()
+    imports, bares = [], []
     counter = QueryCounter()
-    started = time.perf_counter()
-    with connection.execute_wrapper(counter):
-        import_files([path])
-    imported = time.perf_counter() - started
-
+    for run in range(runs):
+        _clear_season()
+        started = time.perf_counter()
+        if run == 0:
+            with connection.execute_wrapper(counter):
+                import_files([path])
+        else:
+            import_files([path])
+        imports.append(time.perf_counter() - started)
+        _clear_season()
+        started = time.perf_counter()
+        with transaction.atomic():
+            bulk_load(season)
+        bares.append(time.perf_counter() - started)
     _clear_season()
-    started = time.perf_counter()
-    with transaction.atomic():
-        bulk_load(season)
-    bare = time.perf_counter() - started
-    _clear_season()
+    imported, bare = statistics.median(imports), statistics.median(bares)
     ROWS.append(
         (
             "import_data",

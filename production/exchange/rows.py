@@ -45,7 +45,7 @@ PRICE_LIST_COLUMNS = {"unit_price"}
 PRICE_LIST_NAMES = {"product_name", "ingredient_name"}
 
 
-@dataclass
+@dataclass(slots=True)  # an import may hold 100,000 of them
 class Row:
     source: str  # where it came from: "lots.csv row 5", "data.json lots[3]"
     data: dict[str, Any]

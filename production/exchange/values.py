@@ -148,7 +148,11 @@ def _at_most_places(amount: Decimal, places: int, name: str, value: Any) -> Deci
 
 
 def unfit(
-    obj: models.Model, names: Iterable[str], *, model_clean: bool = True
+    obj: models.Model,
+    names: Iterable[str],
+    *,
+    model_clean: bool = True,
+    answers: dict | None = None,
 ) -> dict[str, str]:
     """Why `obj` cannot be saved as it is, by field name (NON_FIELD_ERRORS for
     the whole): what `full_clean` checks but uniqueness and constraints, for
@@ -157,16 +161,36 @@ def unfit(
     (max_digits and decimal_places, max_length, choices, minimum); then the
     model's `clean` runs, unless `model_clean` is False (some values of the
     row could not be read). So the limits are the model's, written nowhere
-    else. References to other objects are left to the planner."""
+    else. References to other objects are left to the planner.
+
+    `answers`, given, keeps each field's answer for a value across calls: a
+    field's `clean` looks at the value alone (references, which look at the
+    object, are not checked here)."""
     reasons = {}
     for name in names:
         field = obj._meta.get_field(name)
         if field.is_relation:
             continue
+        value = getattr(obj, field.attname)
+        key = None
+        if answers is not None:
+            # By type and, for a Decimal, as written: 1.0000 has more decimal
+            # places than 1, and True is 1 to a dict.
+            key = (field, type(value), str(value) if type(value) is Decimal else value)
+            try:
+                if key in answers:
+                    if answers[key]:
+                        reasons[name] = answers[key]
+                    continue
+            except TypeError:  # a value that is no key: checked each time
+                key = None
         try:
-            field.clean(getattr(obj, field.attname), obj)
+            field.clean(value, obj)
+            reason = ""
         except ValidationError as error:
-            reasons[name] = _reason(field, error)
+            reason = reasons[name] = _reason(field, error)
+        if key is not None:
+            answers[key] = reason
     if not model_clean:
         return reasons
     try:

@@ -25,17 +25,18 @@ from django.db.models import Q
 from bakery.numbers import format_money, quantize_money, quantize_quantity
 from pantry import units
 from pantry.models import Lot, Product
-from production.exchange.planner import (
-    Pending,
-    PlannedLot,
-    PriceCounts,
-    closest_names,
-)
-from production.exchange.rows import Row
+from production.exchange.plan import Pending, Plan, PlannedLot, PriceCounts
+from production.exchange.rows import PRICES, Row
+from production.exchange.sections import ingredients
+from production.exchange.sections.common import refused_as
+from production.exchange.sections.ingredients import closest_names
 from production.exchange.values import RowFields
+from production.services import price_lots
 
 if TYPE_CHECKING:
     from production.exchange.planner import Planner
+
+NAME = PRICES
 
 
 @dataclass(eq=False)
@@ -50,8 +51,12 @@ class _Price:
     per_unit: Decimal | None = None  # per stock unit; None if it cannot be
 
 
-def plan_prices(planner: Planner, rows: list[Row]) -> None:
-    """Plans what the price list rows price (see the module's docstring)."""
+def plan(planner: Planner, *, rows: list[Row]) -> None:
+    """Plans what the price list rows price (see the module's docstring);
+    read last, so that they price the lots and products of every other
+    section."""
+    if not rows:
+        return
     counts = planner.plan.counts.prices = PriceCounts()
     prices: list[_Price] = []
     for row in rows:
@@ -159,7 +164,7 @@ def _read(planner: Planner, row: Row, counts: PriceCounts) -> _Price | None:
         counts.unused += 1
         planner.warn(row, _unmatched(planner, brand, name, ingredient_name))
         return None
-    facts = planner.facts(found.ingredient)
+    facts = ingredients.facts(planner, found.ingredient)
     try:
         amount = units.convert(
             found.package[0], found.package[1], facts.stock_unit, ingredient=facts
@@ -292,3 +297,13 @@ def _unmatched(planner: Planner, brand: str, name: str, ingredient_name: str) ->
         "names no product by brand, name and package, and no ingredient by "
         f"ingredient_name: not priced.{hint}"
     )
+
+
+def write(plan: Plan, *, progress) -> None:
+    """Gives saved lots whose cost was unknown their cost: priced by a price
+    list, or by a lot row identical to them but for its cost."""
+    if not plan.lot_prices:
+        return
+    sources = sorted(set(plan.lot_price_sources.values()))
+    with refused_as(", ".join(sources[:3]) + (" and more" if sources[3:] else "")):
+        price_lots(prices=plan.lot_prices)
