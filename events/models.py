@@ -101,7 +101,8 @@ class Event(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("admin:events_event_change", args=[self.pk])
+        # the event's page is production's
+        return reverse("production:event", args=[self.pk])
 
 
 class AssignmentStatus(models.TextChoices):

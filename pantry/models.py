@@ -89,7 +89,7 @@ class Ingredient(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("admin:pantry_ingredient_change", args=[self.pk])
+        return reverse("pantry:ingredient", args=[self.slug])
 
     def clean(self):
         if self.pk is None:
@@ -464,7 +464,7 @@ class Recipe(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("admin:pantry_recipe_change", args=[self.pk])
+        return reverse("pantry:recipe", args=[self.slug])
 
     @property
     def yield_display(self) -> str:

@@ -133,7 +133,7 @@ class PackageTable(tables.Table):
     class Meta:
         fields = ["recipient", "package", "status", "cost", "action"]
         empty_text = (
-            "No packages planned yet: add assignments to this event in the admin."
+            "No packages planned yet: choose “Add packages” for this event."
         )
         attrs = {"class": "table stack", "id": "packages-table"}
         row_attrs = {"id": lambda record: f"assignment-{record.assignment.pk}"}
@@ -254,7 +254,8 @@ class PantryTable(tables.Table):
     class Meta:
         fields = ["name", "category", "on_hand", "stock_value", "needed", "lots"]
         empty_text = (
-            "No ingredient matches. Add ingredients and purchases in the admin."
+            "No ingredient matches. Add a purchase, or a new ingredient, from "
+            "“Add purchase”."
         )
         attrs = {"class": "table stack", "id": "pantry-table"}
 
