@@ -331,16 +331,13 @@ def _cost_of(
 def pantry_stock(*, query: str = "", category: str = "") -> QuerySet[Ingredient]:
     """Ingredients with their stock (see `ingredients_with_stock`) and their
     lots in stock oldest first (`lots_in_stock_list`), searched by name or
-    category, by name."""
+    category ignoring case and accents, by name."""
     ingredients = ingredients_with_stock().prefetch_related(
         Prefetch(
             "lots", queryset=Lot.objects.in_stock().fifo(), to_attr="lots_in_stock_list"
         )
     )
-    if query:
-        ingredients = ingredients.filter(
-            Q(name__icontains=query) | Q(category__icontains=query)
-        )
+    ingredients = search(ingredients, query, ["name", "category"])
     if category:
         ingredients = ingredients.filter(category=category)
     return ingredients.order_by("name")

@@ -116,3 +116,14 @@ def test_shopping_list_is_a_sortable_table(admin_client, bakery):
     ]
     assert rows == ["Sugar, granulated", "Flour, all-purpose"]
     assert 'id="shopping-table"' in response.content.decode()
+
+
+def test_pantry_search_ignores_accents(admin_client):
+    from pantry.tests.factories import IngredientFactory
+
+    IngredientFactory(name="Crème fraîche", category="Dairy")
+    IngredientFactory(name="Flour", category="Flours")
+
+    table = admin_client.get("/pantry/", {"q": "creme"}).context["table"]
+
+    assert [row.record.name for row in table.rows] == ["Crème fraîche"]
