@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from events.tests.factories import EventFactory, PackageFactory, RecipientFactory
 from pantry.models import Ingredient, Lot
@@ -218,7 +219,9 @@ def test_every_column_of_every_section_is_checked(tmp_path, capsys, dry_run):
         "season.json packages[0].items[0], quantity = '1e8': does not fit: at most "
         "8 digits before the decimal point and 2 after",
         f"season.json assignments[0], quantity = '{2**63}': Ensure this value is "
-        "less than or equal to 9223372036854775807.",
+        # the database's own limit: 2**31 - 1 on PostgreSQL, 2**63 - 1 on SQLite
+        "less than or equal to "
+        f"{connection.ops.integer_field_range('PositiveIntegerField')[1]}.",
     ]
 
 
