@@ -84,6 +84,7 @@ class Bakery(RuleBasedStateMachine):
         self.lots: dict[int, dict] = {}
         self.records: dict[int, dict] = {}
         self.statuses = ["pending"] * 3
+        self.held: dict[int, Decimal] = {}  # units packages hold, by record
         # a newer lot recorded before an older one, for each ingredient
         for which in (0, 1):
             self.purchase(which, grams=400, cents=97, day=20)
@@ -181,9 +182,9 @@ class Bakery(RuleBasedStateMachine):
             return
         pk = data.draw(st.sampled_from(sorted(self.records)))
         record = self.records[pk]
-        allowed = self.committed(record["recipe"]) <= (
-            self.units(record["recipe"]) - record["units"]
-        )
+        # packages hold units of the oldest records first: one they hold
+        # anything of stays
+        allowed = not self.held.get(pk)
         try:
             reverse_production(record=ProductionRecord.objects.get(pk=pk))
         except ReversalRefused:
@@ -233,6 +234,16 @@ class Bakery(RuleBasedStateMachine):
         assert status != "delivered"
         assert status == "assembled" or covered
         self.statuses[index] = wanted
+        if wanted == "assembled":
+            for recipe, needed in ((0, D(6)), (1, D(4))):
+                for pk in sorted(self.records):
+                    record = self.records[pk]
+                    if record["recipe"] != recipe or needed <= 0:
+                        continue
+                    take = min(needed, record["units"] - self.held.get(pk, D(0)))
+                    if take > 0:
+                        self.held[pk] = self.held.get(pk, D(0)) + take
+                        needed -= take
 
     @invariant()
     def database_agrees_with_the_model(self):
