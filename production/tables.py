@@ -132,9 +132,7 @@ class PackageTable(tables.Table):
 
     class Meta:
         fields = ["recipient", "package", "status", "cost", "action"]
-        empty_text = (
-            "No packages planned yet: choose “Add packages” for this event."
-        )
+        empty_text = "No packages planned yet: choose “Add packages” for this event."
         attrs = {"class": "table stack", "id": "packages-table"}
         row_attrs = {"id": lambda record: f"assignment-{record.assignment.pk}"}
 
