@@ -14,6 +14,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError
+from django.core.validators import DecimalValidator
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -681,6 +682,8 @@ def change_stock_unit(
         movements[movement.lot_id].append(movement)
     problems = []
     on_hand = sum((lot.quantity_remaining for lot in lots), ZERO)
+    column = Lot._meta.get_field("quantity_purchased")
+    fits = DecimalValidator(column.max_digits, column.decimal_places)
     for lot in lots:
         running = lot.quantity_purchased
         lot.quantity_purchased = before = converted(running)
@@ -688,6 +691,14 @@ def change_stock_unit(
             problems.append(
                 f"Lot #{lot.pk}: {format_quantity(running, old)} is less than "
                 f"0.001 {unit}."
+            )
+        try:
+            fits(before)
+        except ValidationError:
+            # no movement of a lot is larger than what was bought
+            problems.append(
+                f"Lot #{lot.pk}: {format_quantity(running, old)} is "
+                f"{format_number(before)} {unit}, more than a lot can hold."
             )
         for movement in movements[lot.pk]:
             running += movement.quantity

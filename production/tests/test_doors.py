@@ -579,3 +579,13 @@ def test_import_cannot_change_the_stock_unit_of_an_ingredient_with_lots(
     assert "changes only with every lot converted" in str(raised.value.problems[0])
     assert Ingredient.objects.get(pk=flour.pk).stock_unit == "g"
     assert database_snapshot() == before
+
+
+def test_stock_unit_change_refuses_quantities_wider_than_their_column(bakery):
+    sugar = bakery["sugar"]
+    LotFactory(ingredient=sugar, quantity_purchased=D("99999999999"))
+
+    with pytest.raises(Exception, match="more than a lot can hold"):
+        change_stock_unit(ingredient=sugar, unit="ml")
+
+    assert Ingredient.objects.get(pk=sugar.pk).stock_unit == "g"
