@@ -28,7 +28,7 @@ from events.selectors import get_remaining_ingredient_needs, get_shopping_list
 from pantry.models import Ingredient, Recipe
 from pantry.selectors import get_pantry_totals, ingredient_categories, pantry_stock
 from production import services
-from production.exchange.export import neutralise
+from production.dataio.export import neutralise
 from production.filters import EventFilter, HistoryFilter
 from production.forms import RecordForm, ReverseForm, StatusForm
 from production.models import ProductionRecord, show_number

@@ -576,7 +576,7 @@ def bench_import_season(scale: str, *, runs: int = 3) -> None:
 
     from django.db import transaction
 
-    from production.exchange import import_files
+    from production.dataio import import_files
 
     season = season_file(scale)
     path = Path(tempfile.mkdtemp(prefix="bench-season-")) / f"season-{scale}.json"

@@ -32,8 +32,8 @@ from pantry.tests.factories import (
     RecipeFactory,
     RecipeLineFactory,
 )
-from production.exchange import ImportFailed, import_files
-from production.exchange.backup import MODELS
+from production.dataio import ImportFailed, import_files
+from production.dataio.backup import MODELS
 from production.models import ProductionRecord
 from production.selectors import (
     get_dashboard_summary,

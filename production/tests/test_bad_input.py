@@ -12,7 +12,7 @@ from django.utils.html import escape
 
 from pantry.services import record_purchase
 from pantry.tests.factories import IngredientFactory
-from production.exchange import ImportFailed, import_files
+from production.dataio import ImportFailed, import_files
 from production.forms import RecordForm
 from production.services import record_production, update_package_status
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from events.models import Assignment, Event
 from events.tests.factories import PackageFactory
 from pantry.models import Lot
-from production.exchange import ImportFailed, backup, import_files
+from production.dataio import ImportFailed, backup, import_files
 from production.management.commands.load_demo import DEMO_SEASON
 from production.models import ProductionRecord
 

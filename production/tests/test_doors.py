@@ -14,7 +14,7 @@ from events.models import Assignment, PackageItem
 from pantry.models import Ingredient, Lot, Product, Recipe, StockUnitChange
 from pantry.services import adjust_lot, record_purchase
 from pantry.tests.factories import IngredientFactory, LotFactory, ProductFactory
-from production.exchange import ImportFailed, import_files
+from production.dataio import ImportFailed, import_files
 from production.models import ConsumptionLine, ProductionRecord
 from production.services import (
     change_stock_unit,

@@ -30,7 +30,7 @@ from bakery.testing import form_data
 from events.models import Assignment, PackageItem
 from pantry.models import Ingredient, Lot, Product
 from pantry.tests.factories import LotFactory, ProductFactory
-from production.exchange import ImportFailed, import_files
+from production.dataio import ImportFailed, import_files
 from production.models import ProductionRecord
 from production.services import (
     InsufficientStock,

@@ -22,7 +22,7 @@ from pantry.models import (
     StockMovement,
 )
 from pantry.tests.factories import FlourFactory
-from production.exchange import ImportFailed, import_files
+from production.dataio import ImportFailed, import_files
 from production.models import Allocation, ConsumptionLine, ProductionRecord
 
 pytestmark = pytest.mark.django_db

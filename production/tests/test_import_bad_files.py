@@ -15,7 +15,7 @@ from django.db import connection
 from events.tests.factories import EventFactory, PackageFactory, RecipientFactory
 from pantry.models import Ingredient, Lot
 from pantry.tests.factories import FlourFactory, IngredientFactory, RecipeFactory
-from production.exchange.rows import MAX_FILE_BYTES
+from production.dataio.rows import MAX_FILE_BYTES
 from production.tests.test_import import counts
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from events.models import Event
 from pantry.models import Ingredient, Lot, Recipe, RecipeLine
-from production.exchange import ImportFailed, import_files
+from production.dataio import ImportFailed, import_files
 from production.tests.test_import import counts
 
 pytestmark = pytest.mark.django_db

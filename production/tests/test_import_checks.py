@@ -16,11 +16,11 @@ from events.models import Assignment, Event, Package, Recipient
 from events.tests.factories import EventFactory, PackageFactory, RecipientFactory
 from pantry.models import Ingredient, Lot, Product, Recipe
 from pantry.tests.factories import FlourFactory, IngredientFactory, ProductFactory
-from production.exchange import ImportFailed, import_files
-from production.exchange.checks import check_writes
-from production.exchange.plan import Pending, Plan
-from production.exchange.rows import Problem
-from production.exchange.sections.common import write_creates
+from production.dataio import ImportFailed, import_files
+from production.dataio.checks import check_writes
+from production.dataio.plan import Pending, Plan
+from production.dataio.rows import Problem
+from production.dataio.sections.common import write_creates
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from pantry.tests.factories import (
     RecipeFactory,
     RecipeLineFactory,
 )
-from production.exchange import ImportFailed, import_files
+from production.dataio import ImportFailed, import_files
 from production.models import ProductionRecord
 from production.services import record_production
 from production.tests.test_import import counts

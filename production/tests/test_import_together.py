@@ -15,7 +15,7 @@ from events.models import Assignment, Event, Package, Recipient
 from events.tests.factories import EventFactory, PackageFactory, RecipientFactory
 from pantry.models import Ingredient, Lot, Product, Recipe, RecipeLine
 from pantry.tests.factories import FlourFactory, IngredientFactory, RecipeFactory
-from production.exchange import ImportFailed, import_files
+from production.dataio import ImportFailed, import_files
 from production.tests.test_import import OURS, counts, empty_the_database
 from production.tests.test_import_bad_files import lot, ours
 from production.tests.test_import_bake_tracker import OWN, SHARED, needs_shared

@@ -11,8 +11,8 @@ from pantry.models import Lot
 from pantry.selectors import estimate_recipe_cost, get_pantry_totals
 from pantry.services import adjust_lot, record_purchase
 from pantry.tests.factories import IngredientFactory, RecipeFactory, RecipeLineFactory
-from production.exchange import import_files
-from production.exchange.export import export_csv
+from production.dataio import import_files
+from production.dataio.export import export_csv
 from production.services import (
     price_lots,
     record_production,

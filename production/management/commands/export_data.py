@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from production.exchange.export import export_backup, export_csv
+from production.dataio.export import export_backup, export_csv
 
 
 class Command(BaseCommand):

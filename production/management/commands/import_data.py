@@ -5,8 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from production.exchange import ImportFailed, import_files
-from production.exchange.rows import Note, Problem
+from production.dataio import ImportFailed, import_files
+from production.dataio.rows import Note, Problem
 
 REPORT_COLUMNS = ["file/row", "field", "value", "reason", "kind"]
 

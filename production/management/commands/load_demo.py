@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from events.models import Event
-from production.exchange import ImportFailed, backup, import_files
+from production.dataio import ImportFailed, backup, import_files
 
 # A backup of a holiday season (see docs/import-format.md), dated around its
 # "anchor" day: restored, its dates move to happen around today.

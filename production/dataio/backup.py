@@ -56,8 +56,8 @@ from pantry.models import (
     StockMovement,
     StockUnitChange,
 )
-from production.exchange.rows import ImportFailed, Problem, objects
-from production.exchange.values import unfit
+from production.dataio.rows import ImportFailed, Problem, objects
+from production.dataio.values import unfit
 from production.models import Allocation, ConsumptionLine, ProductionRecord
 
 FORMAT_VERSION = 2

@@ -15,9 +15,9 @@ from django.utils.text import slugify
 
 from pantry import units
 from pantry.models import Ingredient, StockUnit
-from production.exchange.plan import Pending, Plan, name_of
-from production.exchange.rows import Problem, Row
-from production.exchange.sections.common import (
+from production.dataio.plan import Pending, Plan, name_of
+from production.dataio.rows import Problem, Row
+from production.dataio.sections.common import (
     create,
     merge,
     repeated,
@@ -25,10 +25,10 @@ from production.exchange.sections.common import (
     write_creates,
     write_updates,
 )
-from production.exchange.values import FieldError, RowFields, number, text
+from production.dataio.values import FieldError, RowFields, number, text
 
 if TYPE_CHECKING:
-    from production.exchange.planner import Planner
+    from production.dataio.planner import Planner
 
 NAME = "ingredients"
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from pantry import units
-from production.exchange.rows import Row
+from production.dataio.rows import Row
 
 
 class FieldError(Exception):

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from production.exchange.rows import (
+from production.dataio.rows import (
     DataSet,
     ImportFailed,
     Problem,

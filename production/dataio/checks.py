@@ -23,8 +23,8 @@ from django.db import connection, models
 from django.db.models import CheckConstraint, F, Q, UniqueConstraint
 
 from bakery.numbers import quantize_quantity
-from production.exchange.plan import Pending
-from production.exchange.rows import Problem
+from production.dataio.plan import Pending
+from production.dataio.rows import Problem
 
 # Distinct values a unique check looks up with one `IN (...)`; more, and it
 # reads the column whole instead (one query either way): far below the
@@ -80,7 +80,9 @@ def check_writes(
 
     A model's `clean` runs for every object: those that ask the database
     (whether an ingredient has lots, an assignment is settled) ask only of
-    saved objects, that is of the objects changed, which are few."""
+    saved objects, that is of the objects changed, which are few. Each
+    object created is kept, as checked, in its Pending's `checked`: it is
+    the object the writer saves."""
     creates = [pending for pending in creates if pending.source not in refused]
     candidates: list[_Candidate] = []
     for pending in creates:

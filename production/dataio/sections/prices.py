@@ -25,16 +25,16 @@ from django.db.models import Q
 from bakery.numbers import format_money, quantize_money, quantize_quantity
 from pantry import units
 from pantry.models import Lot, Product
-from production.exchange.plan import Pending, Plan, PlannedLot, PriceCounts
-from production.exchange.rows import PRICES, Row
-from production.exchange.sections import ingredients
-from production.exchange.sections.common import refused_as
-from production.exchange.sections.ingredients import closest_names
-from production.exchange.values import RowFields
+from production.dataio.plan import Pending, Plan, PlannedLot, PriceCounts
+from production.dataio.rows import PRICES, Row
+from production.dataio.sections import ingredients
+from production.dataio.sections.common import refused_as
+from production.dataio.sections.ingredients import closest_names
+from production.dataio.values import RowFields
 from production.services import price_lots
 
 if TYPE_CHECKING:
-    from production.exchange.planner import Planner
+    from production.dataio.planner import Planner
 
 NAME = PRICES
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from events.models import Recipient
-from production.exchange.plan import Plan
-from production.exchange.rows import Row
-from production.exchange.sections.common import plan_simple, write_creates
+from production.dataio.plan import Plan
+from production.dataio.rows import Row
+from production.dataio.sections.common import plan_simple, write_creates
 
 if TYPE_CHECKING:
-    from production.exchange.planner import Planner
+    from production.dataio.planner import Planner
 
 NAME = "recipients"
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from production.exchange.rows import SECTIONS, Problem
+from production.dataio.rows import SECTIONS, Problem
 
 
 @dataclass(eq=False)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from django.db import transaction
 
-from production.exchange import backup, bake_tracker
-from production.exchange.planner import Plan, Planner
-from production.exchange.rows import (
+from production.dataio import backup, bake_tracker
+from production.dataio.planner import Plan, Planner
+from production.dataio.rows import (
     DataSet,
     ImportFailed,
     Problem,
@@ -28,7 +28,7 @@ from production.exchange.rows import (
     read_json,
     read_price_list,
 )
-from production.exchange.writer import write
+from production.dataio.writer import write
 
 __all__ = ["ImportFailed", "Problem", "Result", "import_files"]
 

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, models, transaction
 
-from production.exchange.plan import Pending, Plan, saved
-from production.exchange.rows import ImportFailed, Problem, Row
-from production.exchange.values import FieldError, RowFields
+from production.dataio.plan import Pending, Plan, saved
+from production.dataio.rows import ImportFailed, Problem, Row
+from production.dataio.values import FieldError, RowFields
 
 if TYPE_CHECKING:
-    from production.exchange.planner import Planner
+    from production.dataio.planner import Planner
 
 # Rows a bulk insert or update writes at once: few statements, and each one
 # far below the parameters a statement may hold (Django splits by those too).
@@ -224,11 +224,13 @@ def write_children(
     build: Callable[[models.Model, dict], models.Model],
 ) -> None:
     """Replaces the lines (items) of recipes (packages): those of the saved
-    parents go in one delete, the new ones of every parent in bulk inserts."""
+    parents go in one delete, the new ones of every parent in bulk inserts.
+    A parent the import creates has none to delete."""
+    replaced = list(replaced)
+    parents = [parent.pk for parent, _ in replaced if not isinstance(parent, Pending)]
     replaced = [(saved(parent), children) for parent, children in replaced]
     if not replaced:
         return
-    parents = [parent.pk for parent, _ in replaced]
     for start in range(0, len(parents), WRITE_BATCH // 4):
         model.objects.filter(
             **{f"{parent_field}__in": parents[start : start + WRITE_BATCH // 4]}

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from production.exchange.rows import PRICES, SECTIONS
-from production.exchange.sections import (
+from production.dataio.rows import PRICES, SECTIONS
+from production.dataio.sections import (
     assignments,
     events,
     ingredients,

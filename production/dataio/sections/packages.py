@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from events.models import Package, PackageItem
 from events.services import ensure_package_contents_can_change
-from production.exchange.plan import Pending, Plan, saved
-from production.exchange.rows import Row
-from production.exchange.sections.common import (
+from production.dataio.plan import Pending, Plan, saved
+from production.dataio.rows import Row
+from production.dataio.sections.common import (
     create,
     merge,
     repeated,
@@ -19,10 +19,10 @@ from production.exchange.sections.common import (
     write_children,
     write_creates,
 )
-from production.exchange.values import FieldError, RowFields
+from production.dataio.values import FieldError, RowFields
 
 if TYPE_CHECKING:
-    from production.exchange.planner import Planner
+    from production.dataio.planner import Planner
 
 NAME = "packages"
 

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from events.services import ensure_recipe_yield_can_change
 from pantry.models import Recipe, RecipeLine
-from production.exchange.plan import Pending, Plan, saved
-from production.exchange.rows import Row
-from production.exchange.sections import ingredients
-from production.exchange.sections.common import (
+from production.dataio.plan import Pending, Plan, saved
+from production.dataio.rows import Row
+from production.dataio.sections import ingredients
+from production.dataio.sections.common import (
     create,
     merge,
     repeated,
@@ -19,10 +19,10 @@ from production.exchange.sections.common import (
     write_children,
     write_creates,
 )
-from production.exchange.values import FieldError, RowFields
+from production.dataio.values import FieldError, RowFields
 
 if TYPE_CHECKING:
-    from production.exchange.planner import Planner
+    from production.dataio.planner import Planner
 
 NAME = "recipes"
 

@@ -10,20 +10,20 @@ from typing import TYPE_CHECKING, Any
 from bakery.numbers import quantize_quantity
 from pantry import units
 from pantry.models import Product
-from production.exchange.plan import Pending, Plan, name_of
-from production.exchange.rows import DataSet, Problem, Row
-from production.exchange.sections import ingredients
-from production.exchange.sections.common import (
+from production.dataio.plan import Pending, Plan, name_of
+from production.dataio.rows import DataSet, Problem, Row
+from production.dataio.sections import ingredients
+from production.dataio.sections.common import (
     create,
     merge,
     repeated,
     update_or_keep,
     write_creates,
 )
-from production.exchange.values import RowFields
+from production.dataio.values import RowFields
 
 if TYPE_CHECKING:
-    from production.exchange.planner import Planner
+    from production.dataio.planner import Planner
 
 NAME = "products"
 # Of a product matched, what a row may change: the rest is its key.

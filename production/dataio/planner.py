@@ -20,12 +20,12 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 
-from production.exchange import checks
-from production.exchange.plan import Pending, Plan
-from production.exchange.rows import NESTED_CSV, DataSet, Problem, Row, not_an_object
-from production.exchange.sections import ORDER
-from production.exchange.sections.ingredients import IngredientIndex, report_missing
-from production.exchange.values import FieldError, RowFields, unfit
+from production.dataio import checks
+from production.dataio.plan import Pending, Plan
+from production.dataio.rows import NESTED_CSV, DataSet, Problem, Row, not_an_object
+from production.dataio.sections import ORDER
+from production.dataio.sections.ingredients import IngredientIndex, report_missing
+from production.dataio.values import FieldError, RowFields, unfit
 
 
 class Planner:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from production.exchange.plan import Plan
-from production.exchange.sections import ORDER
+from production.dataio.plan import Plan
+from production.dataio.sections import ORDER
 
 
 def write(plan: Plan, *, progress: Callable[[str, int, int], None]) -> None:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from events.models import Assignment, Event, Package, Recipient
 from pantry.models import Ingredient, Lot, Product, Recipe
-from production.exchange.backup import HEADER, backup_sections, snapshot
-from production.exchange.rows import FORMULA_STARTS
+from production.dataio.backup import HEADER, backup_sections, snapshot
+from production.dataio.rows import FORMULA_STARTS
 
 
 def _plain(value):

@@ -6,18 +6,18 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from events.models import Assignment
-from production.exchange.plan import Pending, Plan
-from production.exchange.rows import Row
-from production.exchange.sections.common import (
+from production.dataio.plan import Pending, Plan
+from production.dataio.rows import Row
+from production.dataio.sections.common import (
     create,
     merge,
     update_or_keep,
     write_creates,
 )
-from production.exchange.values import FieldError, RowFields
+from production.dataio.values import FieldError, RowFields
 
 if TYPE_CHECKING:
-    from production.exchange.planner import Planner
+    from production.dataio.planner import Planner
 
 NAME = "assignments"
 

@@ -15,14 +15,14 @@ from bakery.numbers import quantize_money, quantize_quantity
 from pantry import units
 from pantry.models import Lot
 from pantry.services import Purchase, record_purchases
-from production.exchange.plan import Pending, Plan, PlannedLot, saved
-from production.exchange.rows import Row
-from production.exchange.sections import ingredients, products
-from production.exchange.sections.common import refused_as
-from production.exchange.values import RowFields
+from production.dataio.plan import Pending, Plan, PlannedLot, saved
+from production.dataio.rows import Row
+from production.dataio.sections import ingredients, products
+from production.dataio.sections.common import refused_as
+from production.dataio.values import RowFields
 
 if TYPE_CHECKING:
-    from production.exchange.planner import Planner
+    from production.dataio.planner import Planner
 
 NAME = "lots"
 
