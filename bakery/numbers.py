@@ -8,7 +8,7 @@ PostgreSQL), so nothing is left for them to round.
 """
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -93,30 +93,48 @@ class MoneyField(_RoundingDecimalField):
 
 
 _MONEY_TEXT = re.compile(r"^[$€£]?(\d{1,3}(,\d{3})+|\d+)?([.,]\d+)?$")
+NOT_MONEY = "is not an amount of money: write it like 13.69"
 
 
 def parse_money(text: str) -> Decimal:
     """An amount of money as people write it: "13.69", "$13.69", "13,69"
     (decimal comma) and "1,234.50". Anything else is refused, never taken
-    as zero, and so is an amount with more than 4 decimal places."""
-    raw = str(text or "").strip().replace(" ", "")
+    as zero, and so is an amount with more than 4 decimal places. The
+    ValidationError's `reason` param says why without the value."""
+    raw = str(text).strip().replace(" ", "")
     match = _MONEY_TEXT.match(raw)
     if not raw or not match or not (match.group(1) or match.group(3)):
-        raise ValidationError(
-            "“%(value)s” is not an amount of money: write it like 13.69.",
-            code="invalid",
-            params={"value": text},
-        )
+        raise _refused(text, "invalid", NOT_MONEY)
     digits = raw.lstrip("$€£")
     if match.group(3) and match.group(3).startswith(",") and not match.group(2):
         digits = digits.replace(",", ".")  # decimal comma: 13,69
     else:
         digits = digits.replace(",", "")
-    amount = Decimal(digits)
-    if amount != amount.quantize(MONEY_STEP, rounding=ROUNDING):
-        raise ValidationError(
-            "“%(value)s” has more than %(places)s decimal places.",
-            code="too_precise",
-            params={"value": text, "places": MONEY_PLACES},
-        )
+    amount = at_most_places(Decimal(digits), MONEY_PLACES)
+    if amount is None:
+        reason = f"has more than {MONEY_PLACES} decimal places"
+        raise _refused(text, "too_precise", reason)
     return amount
+
+
+def _refused(text, code: str, reason: str) -> ValidationError:
+    return ValidationError(
+        "“%(value)s” %(reason)s.",
+        code=code,
+        params={"value": text, "reason": reason},
+    )
+
+
+def at_most_places(amount: Decimal, places: int) -> Decimal | None:
+    """The amount written with `places` decimal places ("1.50000" -> 1.500),
+    or None when it has more that are not zeros. Never rounds: a number too
+    long to round (1E+400) stays as it is, for its column check to refuse."""
+    _, digits, exponent = amount.as_tuple()
+    extra = -int(exponent) - places  # decimal places written beyond `places`
+    if extra <= 0:
+        return amount
+    if any(digits[-extra:]):
+        return None
+    # Exact: only zeros go, and the digits kept fit in this precision.
+    exact = Context(prec=max(len(digits), 1))
+    return amount.quantize(Decimal(1).scaleb(-places), context=exact)

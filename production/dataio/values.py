@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable
-from decimal import Context, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from bakery.numbers import NOT_MONEY, at_most_places, parse_money
 from pantry import units
 from production.dataio.rows import Row
 
@@ -105,46 +106,27 @@ def number(
     return _at_most_places(amount, places, name, value)
 
 
-_MONEY = re.compile(r"^[$€£]?\s*(\d{1,3}(,\d{3})*|\d+)?([.,]\d+)?$")
-
-
 def money(row: Row, name: str, *, required=True) -> Decimal | None:
-    """ "13.69", "$13.69", "13,69" (decimal comma) and "1,234.50" are money;
-    anything else is refused, never taken as zero. Missing or empty, it is
-    refused if `required`, else None (not known)."""
+    """Money as `parse_money` reads it, never taken as zero. Missing or
+    empty, it is refused if `required`, else None (not known)."""
     value = row.data.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if not required:
             return None
         raise FieldError(name, value, "is required")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raw = str(value)
-    else:
-        raw = str(value).strip().replace(" ", "")
-    match = _MONEY.match(raw)
-    if not match or not any(match.groups()):
-        raise FieldError(name, value, "is not an amount of money: write it like 13.69")
-    digits = raw.lstrip("$€£")
-    if match.group(3) and match.group(3).startswith(",") and not match.group(2):
-        digits = digits.replace(",", ".")  # decimal comma: 13,69
-    else:
-        digits = digits.replace(",", "")
-    return _at_most_places(Decimal(digits), 4, name, value)
+    if isinstance(value, bool):
+        raise FieldError(name, value, NOT_MONEY)
+    try:
+        return parse_money(str(value))
+    except ValidationError as error:
+        raise FieldError(name, value, error.params["reason"]) from None
 
 
 def _at_most_places(amount: Decimal, places: int, name: str, value: Any) -> Decimal:
-    """The amount written with `places` decimal places ("1.50000" -> 1.500);
-    more that are not zeros are refused. Never rounds: a number too long to
-    round (1E+400) stays as it is, for its column check to refuse."""
-    _, digits, exponent = amount.as_tuple()
-    extra = -int(exponent) - places  # decimal places written beyond `places`
-    if extra <= 0:
-        return amount
-    if any(digits[-extra:]):
+    exact = at_most_places(amount, places)
+    if exact is None:
         raise FieldError(name, value, f"has more than {places} decimal places")
-    # Exact: only zeros go, and the digits kept fit in this precision.
-    exact = Context(prec=max(len(digits), 1))
-    return amount.quantize(Decimal(1).scaleb(-places), context=exact)
+    return exact
 
 
 def unfit(
