@@ -39,9 +39,10 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth.models import User  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 D = Decimal
 ROWS: list[tuple] = []
@@ -174,14 +175,18 @@ def build_season(events: int):
     )
 
 
-def bench_dashboard(scales):
-    from production.services import get_dashboard_summary
-
+def logged_in_client() -> Client:
     client = Client()
     user = User.objects.filter(
         username="bench"
     ).first() or User.objects.create_superuser("bench", password="bench-password")
     client.force_login(user)
+    return client
+
+
+def bench_dashboard(scales, *, client):
+    from production.services import get_dashboard_summary
+
     for events in scales:
         build_season(events)
         assert len(get_dashboard_summary()) == events
@@ -191,6 +196,11 @@ def bench_dashboard(scales):
         measure(
             "dashboard page (GET /)", f"{events} events", lambda: _ok(client.get("/"))
         )
+        measure(
+            "events page (GET /events/)",
+            f"{events} events",
+            lambda: _ok(client.get("/events/")),
+        )
 
 
 def _ok(response):
@@ -199,8 +209,6 @@ def _ok(response):
 
 
 def bench_record_production():
-    from django.db import transaction
-
     from events.models import Event
     from pantry.models import Ingredient, Lot, Recipe, RecipeLine
     from production.services import record_production
@@ -325,8 +333,6 @@ def bare_lots(count: int) -> float:
     """Seconds a bare bulk_create of the lots bench_import imports takes, in
     this process (the floor the import's time is read against: it depends
     on the machine more than on the import)."""
-    from django.db import transaction
-
     from pantry.models import Ingredient, Lot
 
     Lot.objects.all().delete()  # the lots the import wrote
@@ -447,13 +453,30 @@ def season_file(scale: str) -> dict:
 
 
 def _clear_season():
-    from events.models import Assignment, Event, Package, PackageItem, Recipient
-    from pantry.models import Ingredient, Lot, Product, Recipe, RecipeLine
-    from production.models import ConsumptionLine, ProductionRecord
+    from events.models import (
+        Assignment,
+        Event,
+        FrozenPlannedCost,
+        Package,
+        PackageItem,
+        Recipient,
+    )
+    from pantry.models import (
+        Ingredient,
+        Lot,
+        Product,
+        Recipe,
+        RecipeLine,
+        StockMovement,
+    )
+    from production.models import Allocation, ConsumptionLine, ProductionRecord
 
     for model in (
+        Allocation,
         ConsumptionLine,
+        StockMovement,
         ProductionRecord,
+        FrozenPlannedCost,
         Assignment,
         PackageItem,
         Package,
@@ -574,8 +597,6 @@ def bench_import_season(scale: str, *, runs: int = 3) -> None:
     so that both see the same machine; the queries of one import."""
     import json
 
-    from django.db import transaction
-
     from production.dataio import import_files
 
     season = season_file(scale)
@@ -612,13 +633,92 @@ def bench_import_season(scale: str, *, runs: int = 3) -> None:
     )
 
 
+def build_scale(scale: str):
+    """The season of `season_file(scale)`, loaded in bulk, made a season in
+    progress: events from tomorrow on, a third of each event's recipes with a
+    batch recorded, packages a third each pending, assembled and delivered."""
+    from events.models import Assignment, AssignmentStatus, Event
+    from events.selectors import get_recipe_needs_by_event
+    from production.models import ProductionRecord
+
+    _clear_season()
+    with transaction.atomic():
+        bulk_load(season_file(scale))
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    events = list(Event.objects.order_by("pk"))
+    for index, event in enumerate(events):
+        event.date = tomorrow + datetime.timedelta(days=index)
+    Event.objects.bulk_update(events, ["date"])
+    statuses = AssignmentStatus.values
+    now = timezone.now()
+    assignments = list(Assignment.objects.only("pk"))
+    for index, assignment in enumerate(assignments):
+        assignment.status = statuses[index % len(statuses)]
+        if assignment.status != AssignmentStatus.PENDING:
+            assignment.assembled_at = now
+        if assignment.status == AssignmentStatus.DELIVERED:
+            assignment.delivered_at = now
+    Assignment.objects.bulk_update(
+        assignments, ["status", "assembled_at", "delivered_at"], batch_size=2000
+    )
+    needs = get_recipe_needs_by_event(events=events)
+    ProductionRecord.objects.bulk_create(
+        ProductionRecord(
+            event=event, recipe=need.recipe, batches=1, actual_cost=D("3.21")
+        )
+        for event in events
+        for need in needs[event.pk][::3]
+    )
+    recipes = {need.recipe.pk for event in events for need in needs[event.pk]}
+    return events, len(recipes) // len(events) if events else 0
+
+
+def bench_scales(scales, *, client):
+    """The figures of the issue's scales M and L: the dashboard (service and
+    page), the progress of one event, recording one batch."""
+    from production.services import (
+        get_dashboard_summary,
+        get_production_progress,
+        record_production,
+    )
+
+    for scale in scales:
+        events, _ = build_scale(scale)
+        label = f"{scale}: {len(events)} events x {SEASON_SCALES[scale][1]}"
+        assert len(get_dashboard_summary()) == len(events)
+        measure("get_dashboard_summary", label, get_dashboard_summary, runs=7)
+        if scale != "M":
+            continue
+        measure("dashboard page (GET /)", label, lambda: _ok(client.get("/")), runs=7)
+        event = events[len(events) // 2]
+        measure(
+            "get_production_progress",
+            f"{label}, 1 event",
+            lambda event=event: get_production_progress(event=event),
+            runs=7,
+        )
+        recipe = get_production_progress(event=event).recipes[1].recipe
+
+        def record(event=event, recipe=recipe):
+            with transaction.atomic():
+                record_production(event=event, recipe=recipe, batches=1)
+
+        measure("record_production", f"{label}, 1 batch", record, runs=7)
+    _clear_season()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scales", default="10,100,1000")
     parser.add_argument("--lots", type=int, default=100_000)
-    parser.add_argument("--seasons", default="M", help="import scales: M, L")
     parser.add_argument(
-        "--only", default="", help="dashboard, record, import, season (all if empty)"
+        "--seasons", default="M,L", help="scales of the season figures: M, L"
+    )
+    parser.add_argument("--import-season", default="M", help="scale imported: M, L")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="dashboard, scales, record, season, import (all if empty)",
     )
     options = parser.parse_args()
     scales = [int(s) for s in options.scales.split(",") if s]
@@ -627,13 +727,15 @@ def main():
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     only = set(filter(None, options.only.split(",")))
     try:
+        client = logged_in_client()
         if not only or "dashboard" in only:
-            bench_dashboard(scales)
+            bench_dashboard(scales, client=client)
+        if options.seasons and (not only or "scales" in only):
+            bench_scales(options.seasons.split(","), client=client)
         if not only or "record" in only:
             bench_record_production()
-        if options.seasons and (not only or "season" in only):
-            for scale in options.seasons.split(","):
-                bench_import_season(scale)
+        if options.import_season and (not only or "season" in only):
+            bench_import_season(options.import_season)
         if options.lots and (not only or "import" in only):
             bench_import(options.lots)
     finally:
