@@ -1,4 +1,7 @@
 import pytest
+from django.test import Client
+
+from bakery.testing import login_as
 
 
 @pytest.fixture(autouse=True)
@@ -10,6 +13,16 @@ def _plain_static_storage(settings):
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
+
+
+@pytest.fixture
+def baker(request) -> Client:
+    """A client logged in as a Baker; in a test or module marked
+    `csrf_checks`, one that enforces CSRF checks as production does."""
+    csrf_checks = request.node.get_closest_marker("csrf_checks") is not None
+    client = Client(enforce_csrf_checks=csrf_checks)
+    login_as(client, "Baker")
+    return client
 
 
 def pytest_collection_modifyitems(config, items):

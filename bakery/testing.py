@@ -2,8 +2,18 @@
 
 from html.parser import HTMLParser
 
+from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+
+
+def login_as(client, role: str) -> User:
+    """Logs `client` in as a new user in the group of `role` (one of
+    bakery.roles.ROLES), named after it in lower case: "baker" for "Baker"."""
+    user = User.objects.create_user(username=role.lower(), password="x")
+    user.groups.add(Group.objects.get(name=role))
+    client.force_login(user)
+    return user
 
 
 def queries_for(client, url: str) -> int:

@@ -3,12 +3,11 @@ how many a pending one holds and removing it, inline and without
 JavaScript, per role."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
-from django.test import Client
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from bakery.testing import form_data, queries_for
+from bakery.testing import form_data, login_as, queries_for
 from events.models import Assignment, Recipient
 from events.tests.factories import (
     AssignmentFactory,
@@ -22,19 +21,6 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 ROLES = ["Baker", "Packer", "Viewer"]
 NOT_PLANNERS = ["Packer", "Viewer"]
-
-
-def login(client, role):
-    user = User.objects.create_user(username=role.lower(), password="x")
-    user.groups.add(Group.objects.get(name=role))
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def baker(client):
-    login(client, "Baker")
-    return client
 
 
 def snapshot():
@@ -59,7 +45,7 @@ def add_form(client, event, **fields):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_event_packages_page_loads_for_every_role(client, role):
-    login(client, role)
+    login_as(client, role)
     assignment = AssignmentFactory(recipient=RecipientFactory(name="Aunt Martha"))
 
     page = client.get(
@@ -169,10 +155,10 @@ def test_event_packages_page_empty_links_to_add_packages(baker):
 def test_production_event_page_links_to_add_packages_for_a_planner(client):
     event = EventFactory()
     link = reverse("events:add_packages", args=[event.pk])
-    login(client, "Viewer")
+    login_as(client, "Viewer")
     assert link not in client.get(f"/events/{event.pk}/").content.decode()
 
-    login(client, "Baker")
+    login_as(client, "Baker")
     assert link in client.get(f"/events/{event.pk}/").content.decode()
 
 
@@ -363,7 +349,7 @@ def test_add_packages_page_queries_do_not_grow_with_recipients(baker):
 
 @pytest.mark.parametrize("role", NOT_PLANNERS)
 def test_add_packages_is_refused_to_packers_and_viewers(client, role):
-    login(client, role)
+    login_as(client, role)
     event, package, ann = EventFactory(), PackageFactory(), RecipientFactory()
     url = reverse("events:add_packages", args=[event.pk])
     before = snapshot()
@@ -385,7 +371,7 @@ def test_add_packages_is_refused_to_packers_and_viewers(client, role):
 
 
 def test_add_packages_for_new_names_by_someone_who_may_not_add_recipients(client):
-    user = login(client, "Packer")
+    user = login_as(client, "Packer")
     user.user_permissions.add(Permission.objects.get(codename="add_assignment"))
     event, package = EventFactory(), PackageFactory()
     before = snapshot()
@@ -485,7 +471,7 @@ def test_quantity_change_of_an_assembled_package_is_refused(baker):
 @pytest.mark.parametrize("role", NOT_PLANNERS)
 def test_quantity_change_is_refused_to_packers_and_viewers(client, role):
     # The Packer may change assignments' status, not what they hold.
-    login(client, role)
+    login_as(client, role)
     assignment = AssignmentFactory(quantity=2)
     url = reverse("events:assignment_quantity", args=[assignment.pk])
 
@@ -545,7 +531,7 @@ def test_remove_of_a_delivered_package_is_refused(baker):
 
 @pytest.mark.parametrize("role", NOT_PLANNERS)
 def test_remove_is_refused_to_packers_and_viewers(client, role):
-    login(client, role)
+    login_as(client, role)
     assignment = AssignmentFactory()
     url = reverse("events:assignment_remove", args=[assignment.pk])
 
@@ -557,19 +543,18 @@ def test_remove_is_refused_to_packers_and_viewers(client, role):
 # --- CSRF --------------------------------------------------------------------
 
 
-def test_every_planning_post_needs_the_csrf_token():
-    client = Client(enforce_csrf_checks=True)
-    login(client, "Baker")
+@pytest.mark.csrf_checks
+def test_every_planning_post_needs_the_csrf_token(baker):
     assignment = AssignmentFactory(quantity=1)
     list_url = reverse("events:event_packages", args=[assignment.event_id])
-    page = client.get(list_url).content.decode()
+    page = baker.get(list_url).content.decode()
     token = form_data(page, None)["csrfmiddlewaretoken"][0]
     url = reverse("events:assignment_quantity", args=[assignment.pk])
 
-    refused = client.post(url, {"quantity": "2"}, **HTMX)
+    refused = baker.post(url, {"quantity": "2"}, **HTMX)
     # htmx sends the token that <body hx-headers> holds
     assert f'"X-CSRFToken": "{token}"' in page
-    accepted = client.post(url, {"quantity": "2"}, HTTP_X_CSRFTOKEN=token, **HTMX)
+    accepted = baker.post(url, {"quantity": "2"}, HTTP_X_CSRFTOKEN=token, **HTMX)
 
     assert refused.status_code == 403
     assert accepted.status_code == 200

@@ -4,11 +4,10 @@ browser uses them, per role."""
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.urls import reverse
 from django.utils import timezone
 
-from bakery.testing import form_data, queries_for
+from bakery.testing import form_data, login_as, queries_for
 from events.models import Assignment, Event
 from events.tests.factories import (
     AssignmentFactory,
@@ -23,19 +22,6 @@ pytestmark = pytest.mark.django_db
 
 ROLES = ["Baker", "Packer", "Viewer"]
 NOT_PLANNERS = ["Packer", "Viewer"]
-
-
-def login(client, role):
-    user = User.objects.create_user(username=role.lower(), password="x")
-    user.groups.add(Group.objects.get(name=role))
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def baker(client):
-    login(client, "Baker")
-    return client
 
 
 def events_snapshot():
@@ -56,7 +42,7 @@ def test_event_list_needs_a_login(client):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_event_list_loads_for_every_role(client, role):
-    login(client, role)
+    login_as(client, role)
     EventFactory(name="Christmas 2026")
 
     response = client.get(reverse("events:event_list"))
@@ -196,7 +182,7 @@ def test_event_create_twice_on_a_date_says_it_exists_beside_the_name(baker):
 
 @pytest.mark.parametrize("role", NOT_PLANNERS)
 def test_event_create_is_refused_to_packers_and_viewers(client, role):
-    login(client, role)
+    login_as(client, role)
     url = reverse("events:event_create")
 
     assert client.get(url).status_code == 403
@@ -234,7 +220,7 @@ def test_event_edit_onto_another_events_name_and_date_is_refused(baker):
 
 @pytest.mark.parametrize("role", NOT_PLANNERS)
 def test_event_edit_is_refused_to_packers_and_viewers(client, role):
-    login(client, role)
+    login_as(client, role)
     event = EventFactory(name="Xmas")
     url = reverse("events:event_edit", args=[event.pk])
 
@@ -310,7 +296,7 @@ def test_event_delete_while_packages_are_assembled_is_refused(baker):
 
 @pytest.mark.parametrize("role", NOT_PLANNERS)
 def test_event_delete_is_refused_to_packers_and_viewers(client, role):
-    login(client, role)
+    login_as(client, role)
     event = EventFactory()
     url = reverse("events:event_delete", args=[event.pk])
 
@@ -384,7 +370,7 @@ def test_event_copy_without_a_date_says_so(baker):
 
 @pytest.mark.parametrize("role", NOT_PLANNERS)
 def test_event_copy_is_refused_to_packers_and_viewers(client, role):
-    login(client, role)
+    login_as(client, role)
     event = EventFactory()
     url = reverse("events:event_copy", args=[event.pk])
 

@@ -3,11 +3,10 @@
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.urls import reverse
 from django.utils import timezone
 
-from bakery.testing import form_data, queries_for
+from bakery.testing import form_data, login_as, queries_for
 from events.models import Package, PackageItem
 from events.tests.factories import (
     AssignmentFactory,
@@ -27,19 +26,6 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 ROLES = ["Baker", "Packer", "Viewer"]
 NOT_PLANNERS = ["Packer", "Viewer"]
-
-
-def login(client, role):
-    user = User.objects.create_user(username=role.lower(), password="x")
-    user.groups.add(Group.objects.get(name=role))
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def baker(client):
-    login(client, "Baker")
-    return client
 
 
 def cookies(name="Chocolate chip"):
@@ -78,7 +64,7 @@ def items_form(page, rows):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_package_list_shows_contents_and_estimated_cost_to_every_role(client, role):
-    login(client, role)
+    login_as(client, role)
     tin(cookies())
 
     page = client.get(reverse("events:package_list")).content.decode()
@@ -301,7 +287,7 @@ def test_package_create_with_a_taken_name_says_so(baker):
 
 @pytest.mark.parametrize("role", NOT_PLANNERS)
 def test_package_create_and_edit_are_refused_to_packers_and_viewers(client, role):
-    login(client, role)
+    login_as(client, role)
     package = tin(cookies())
     before = contents()
 

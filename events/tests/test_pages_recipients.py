@@ -1,10 +1,9 @@
 """The recipients' pages: list with search, add and edit, per role."""
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
-from bakery.testing import form_data, queries_for
+from bakery.testing import form_data, login_as, queries_for
 from events.models import Recipient
 from events.tests.factories import AssignmentFactory, EventFactory, RecipientFactory
 
@@ -14,26 +13,13 @@ ROLES = ["Baker", "Packer", "Viewer"]
 NOT_PLANNERS = ["Packer", "Viewer"]
 
 
-def login(client, role):
-    user = User.objects.create_user(username=role.lower(), password="x")
-    user.groups.add(Group.objects.get(name=role))
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def baker(client):
-    login(client, "Baker")
-    return client
-
-
 def recipients():
     return list(Recipient.objects.order_by("pk").values())
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_recipient_list_loads_for_every_role(client, role):
-    login(client, role)
+    login_as(client, role)
     martha = RecipientFactory(name="Aunt Martha")
 
     page = client.get(reverse("events:recipient_list")).content.decode()
@@ -173,7 +159,7 @@ def test_recipient_create_twice_says_it_exists_beside_the_name(baker):
 
 @pytest.mark.parametrize("role", NOT_PLANNERS)
 def test_recipient_create_is_refused_to_packers_and_viewers(client, role):
-    login(client, role)
+    login_as(client, role)
     url = reverse("events:recipient_create")
 
     assert client.get(url).status_code == 403
@@ -209,7 +195,7 @@ def test_recipient_edit_onto_another_recipient_is_refused(baker):
 
 @pytest.mark.parametrize("role", NOT_PLANNERS)
 def test_recipient_edit_is_refused_to_packers_and_viewers(client, role):
-    login(client, role)
+    login_as(client, role)
     recipient = RecipientFactory(name="Ann")
     url = reverse("events:recipient_edit", args=[recipient.pk])
 

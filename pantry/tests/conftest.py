@@ -1,6 +1,13 @@
 import pytest
 
 from pantry.models import Lot, StockMovement
+from pantry.tests.factories import FlourFactory
+
+
+@pytest.fixture
+def flour():
+    """All-purpose flour, whose cup weighs 4.42 oz (125 g)."""
+    return FlourFactory()
 
 
 def _table(model):

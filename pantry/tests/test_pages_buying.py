@@ -5,49 +5,27 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from bakery.numbers import parse_money
-from bakery.testing import form_data, queries_for
+from bakery.testing import form_data, login_as, queries_for
 from pantry import services, units
 from pantry.models import Ingredient, Lot, Product
 from pantry.services import Purchase
 from pantry.tests.factories import (
-    FlourFactory,
     IngredientFactory,
     LotFactory,
     ProductFactory,
 )
 
-pytestmark = pytest.mark.django_db
+# The baker posts as a browser does, with CSRF checks on.
+pytestmark = [pytest.mark.django_db, pytest.mark.csrf_checks]
 
 D = Decimal
 HTMX = {"HTTP_HX_REQUEST": "true"}
 BUY = "/pantry/buy/"
-
-
-def login_as(client, role: str) -> User:
-    user = User.objects.create_user(username=role.lower(), password="x")
-    user.groups.add(Group.objects.get(name=role))
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def baker():
-    """A browser logged in as a Baker, with CSRF checks on as in production."""
-    client = Client(enforce_csrf_checks=True)
-    login_as(client, "Baker")
-    return client
-
-
-@pytest.fixture
-def flour():
-    return FlourFactory()
 
 
 @pytest.fixture

@@ -5,13 +5,11 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group, User
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from bakery.testing import form_data, queries_for
+from bakery.testing import form_data, login_as, queries_for
 from events.tests.factories import (
     AssignmentFactory,
     EventFactory,
@@ -20,38 +18,19 @@ from events.tests.factories import (
 )
 from pantry.models import Recipe
 from pantry.tests.factories import (
-    FlourFactory,
     IngredientFactory,
     LotFactory,
     RecipeFactory,
     RecipeLineFactory,
 )
 
-pytestmark = pytest.mark.django_db
+# The baker posts as a browser does, with CSRF checks on.
+pytestmark = [pytest.mark.django_db, pytest.mark.csrf_checks]
 
 D = Decimal
 HTMX = {"HTTP_HX_REQUEST": "true"}
 RECIPES = "/pantry/recipes/"
 NEW = "/pantry/recipes/new/"
-
-
-def login_as(client, role: str) -> User:
-    user = User.objects.create_user(username=role.lower(), password="x")
-    user.groups.add(Group.objects.get(name=role))
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def baker():
-    client = Client(enforce_csrf_checks=True)
-    login_as(client, "Baker")
-    return client
-
-
-@pytest.fixture
-def flour():
-    return FlourFactory()  # 1 cup = 4.42 oz
 
 
 @pytest.fixture

@@ -5,17 +5,11 @@ from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from bakery.testing import login_as
 from production.models import ProductionRecord
 from production.services import record_production
 
 pytestmark = pytest.mark.django_db
-
-
-def helper(client, role):
-    user = User.objects.create_user(username=role.lower(), password="x")
-    user.groups.add(Group.objects.get(name=role))
-    client.force_login(user)
-    return user
 
 
 def record_post(client, bakery):
@@ -43,7 +37,7 @@ def test_roles_exist_after_migrating():
 
 @pytest.mark.parametrize("role", ["Viewer", "Packer", "Baker"])
 def test_every_role_reads_every_page(client, bakery, role):
-    helper(client, role)
+    login_as(client, role)
 
     for url in ["/", "/events/", "/history/", "/pantry/"]:
         assert client.get(url).status_code == 200, url
@@ -54,7 +48,7 @@ def test_every_role_reads_every_page(client, bakery, role):
 
 
 def test_viewer_changes_nothing(client, bakery):
-    helper(client, "Viewer")
+    login_as(client, "Viewer")
 
     assert record_post(client, bakery).status_code == 403
     assert status_post(client, bakery).status_code == 403
@@ -63,7 +57,7 @@ def test_viewer_changes_nothing(client, bakery):
 
 def test_packer_moves_packages_but_does_not_bake(client, bakery):
     record_production(event=bakery["event"], recipe=bakery["cookies"], batches=1)
-    helper(client, "Packer")
+    login_as(client, "Packer")
 
     assert record_post(client, bakery).status_code == 403
     assert status_post(client, bakery).status_code in (200, 302)
@@ -73,7 +67,7 @@ def test_packer_moves_packages_but_does_not_bake(client, bakery):
 
 
 def test_baker_records_batches(client, bakery):
-    helper(client, "Baker")
+    login_as(client, "Baker")
 
     response = record_post(client, bakery)
 
