@@ -354,3 +354,85 @@ class ShoppingTable(tables.Table):
         if record.is_short:
             return format_html("<strong>{}</strong>", record.shortfall_display)
         return mark_safe('<span class="marker ok">ok</span>')
+
+
+class TickColumn(tables.Column):
+    """An empty box to tick on the printed sheet."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            verbose_name=mark_safe('<span class="visually-hidden">Done</span>'),
+            empty_values=(),
+            orderable=False,
+            attrs={"th": {"class": "tick"}, "td": {"class": "tick act"}},
+            **kwargs,
+        )
+
+    def render(self):
+        return mark_safe('<span class="box"></span>')
+
+
+class ShoppingSheetTable(tables.Table):
+    """The shopping list to print: what to buy (ShoppingItem rows)."""
+
+    tick = TickColumn()
+    ingredient = tables.Column(attrs={"td": {"class": "lead"}})
+    shortfall = tables.Column(
+        accessor="shortfall_display",
+        verbose_name="To buy",
+        attrs={"td": {"class": "number"}, "th": {"class": "number"}},
+    )
+    needed = tables.Column(
+        accessor="needed_display",
+        attrs={"td": {"class": "number wide"}, "th": {"class": "number wide"}},
+    )
+    on_hand = tables.Column(
+        accessor="on_hand_display",
+        verbose_name="On hand",
+        attrs={"td": {"class": "number wide"}, "th": {"class": "number wide"}},
+    )
+
+    class Meta:
+        fields = ["tick", "ingredient", "shortfall", "needed", "on_hand"]
+        orderable = False
+        empty_text = "Nothing to buy: the pantry holds what remains to bake."
+        attrs = {"class": "table stack", "id": "shopping-sheet"}
+
+    def render_ingredient(self, value):
+        return value.name
+
+
+class PackingTable(tables.Table):
+    """The packing list to print (Assignment rows): each recipient's package,
+    what one holds, and its status."""
+
+    tick = TickColumn()
+    recipient = tables.Column(attrs={"td": {"class": "lead"}})
+    package = tables.Column(attrs={"td": {"class": "second"}})
+    contents = tables.Column(
+        verbose_name="Each holds",
+        empty_values=(),
+        attrs={"td": {"class": "second"}},
+    )
+    status = tables.TemplateColumn(
+        '<span class="status status-{{ value }}">{{ value }}</span>'
+    )
+
+    class Meta:
+        fields = ["tick", "recipient", "package", "contents", "status"]
+        orderable = False
+        empty_text = "No packages planned yet: choose “Add packages” for this event."
+        attrs = {"class": "table stack", "id": "packing-sheet"}
+
+    def __init__(self, *args, contents=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.package_contents = contents or {}
+
+    def render_package(self, value, record):
+        if record.quantity > 1:
+            return f"{value} × {record.quantity}"
+        return str(value)
+
+    def render_contents(self, record):
+        items = self.package_contents.get(record.package_id, ())
+        return ", ".join(str(item) for item in items) or "empty"

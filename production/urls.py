@@ -9,6 +9,8 @@ urlpatterns = [
     path("today/", views.today, name="today"),
     path("events/", views.event_list, name="events"),
     path("events/<int:pk>/", views.event_detail, name="event"),
+    path("events/<int:pk>/shopping-list/", views.shopping_sheet, name="shopping_sheet"),
+    path("events/<int:pk>/packing-list/", views.packing_sheet, name="packing_sheet"),
     path(
         "events/<int:pk>/record/<int:recipe_pk>/",
         views.record_batches,

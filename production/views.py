@@ -24,7 +24,12 @@ from django_tables2 import RequestConfig
 from bakery.http import HtmxHttpRequest
 from bakery.numbers import format_money
 from events.models import Assignment, AssignmentStatus, Event
-from events.selectors import get_remaining_ingredient_needs, get_shopping_list
+from events.selectors import (
+    event_assignments,
+    get_remaining_ingredient_needs,
+    get_shopping_list,
+    packages_with_contents,
+)
 from pantry.models import Ingredient, Recipe
 from pantry.selectors import get_pantry_totals, ingredient_categories, pantry_stock
 from production import services
@@ -52,9 +57,11 @@ from production.tables import (
     EventTable,
     HistoryTable,
     PackageTable,
+    PackingTable,
     PantryTable,
     RecipeProgressTable,
     RecipientCostTable,
+    ShoppingSheetTable,
     ShoppingTable,
 )
 
@@ -154,6 +161,42 @@ def event_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The event's production page (its body alone for htmx)."""
     event = get_object_or_404(Event, pk=pk)
     return _event_page(request, event, partial="event-body")
+
+
+@require_GET
+def shopping_sheet(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The event's shopping list to print on one sheet: what to buy, each
+    with a box to tick."""
+    event = get_object_or_404(Event, pk=pk)
+    shopping = get_shopping_list(event=event)
+    return render(
+        request,
+        "production/shopping_sheet.html",
+        {
+            "event": event,
+            "shopping": shopping,
+            "table": ShoppingSheetTable(list(shopping.to_buy)),
+            "enough": [i.ingredient.name for i in shopping.items if not i.is_short],
+        },
+    )
+
+
+@require_GET
+def packing_sheet(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The event's packing list to print on one sheet: each recipient's
+    packages, what one holds and its status, by recipient, each with a box
+    to tick."""
+    event = get_object_or_404(events_with_package_counts(), pk=pk)
+    assignments = event_assignments(event=event).order_by(
+        "recipient__name", "package__name", "pk"
+    )
+    packages = packages_with_contents().filter(pk__in=assignments.values("package"))
+    table = PackingTable(
+        assignments, contents={package.pk: package.items.all() for package in packages}
+    )
+    return render(
+        request, "production/packing_sheet.html", {"event": event, "table": table}
+    )
 
 
 def _preview_form(request: HtmxHttpRequest) -> RecordForm:
