@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Protocol
 
 from django.db import router
@@ -161,7 +162,11 @@ class EventPlannedCost:
         return all(recipe.is_fully_priced for recipe in self.recipes)
 
     def for_recipe(self, recipe_id: int) -> RecipePlannedCost | None:
-        return next((r for r in self.recipes if r.recipe.pk == recipe_id), None)
+        return self.by_recipe_id.get(recipe_id)
+
+    @cached_property
+    def by_recipe_id(self) -> dict[int, RecipePlannedCost]:
+        return {r.recipe.id: r for r in self.recipes}
 
 
 def get_planned_cost(*, event: Event) -> EventPlannedCost:
@@ -186,13 +191,13 @@ def get_planned_cost_by_event(
         (event.pk, need)
         for event in events
         for need in needs_by_event[event.pk]
-        if need.batches_required and (event.pk, need.recipe.pk) not in frozen
+        if need.batches_required and (event.pk, need.recipe.id) not in frozen
     ]
     estimates = estimate_recipe_costs(
         orders=[(need.recipe, Decimal(need.batches_required)) for _, need in live]
     )
     live_estimates = {
-        (event_id, need.recipe.pk): estimate
+        (event_id, need.recipe.id): estimate
         for (event_id, need), estimate in zip(live, estimates, strict=True)
     }
 
@@ -200,7 +205,7 @@ def get_planned_cost_by_event(
     for event in events:
         recipes = []
         for need in needs_by_event[event.pk]:
-            key = (event.pk, need.recipe.pk)
+            key = (event.pk, need.recipe.id)
             if need.batches_required is None:
                 recipes.append(_unplannable(need, is_frozen=key in frozen))
             elif key in frozen:

@@ -573,13 +573,12 @@ def _progress(
             units_needed=line.units_needed,
             planned_cost=line.planned_cost,
             cost_per_batch=line.cost_per_batch,
-            produced=produced.get(line.recipe.pk, NOTHING_PRODUCED),
+            produced=produced.get(line.recipe.id, NOTHING_PRODUCED),
         )
         for line in planned.recipes
     ]
-    planned_ids = {line.recipe.pk for line in planned.recipes}
     for recipe_id, made in produced.items():
-        if recipe_id not in planned_ids:
+        if planned.for_recipe(recipe_id) is None:
             recipes.append(
                 _recipe_progress(
                     recipe=recipes_by_id[recipe_id],
