@@ -12,9 +12,10 @@ run: migrate
 	$(MANAGE) ensure_admin
 	$(MANAGE) runserver 127.0.0.1:8000
 
+# One worker per core (pytest-xdist); PYTEST_ARGS="-n 0 path" runs in one.
 test: $(INSTALLED)
 	@test -x /usr/bin/chromium || echo "No Chromium at /usr/bin/chromium: the browser tests will be SKIPPED (apt-get install chromium to run them)."
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --numprocesses auto $(PYTEST_ARGS)
 
 install: $(INSTALLED)
 

@@ -27,5 +27,7 @@ def baker(request) -> Client:
 
 def pytest_collection_modifyitems(config, items):
     """Runs the browser tests last: once Playwright runs, its event loop stays
-    in the main thread for the rest of the session."""
+    in the main thread for the rest of the session. Under pytest-xdist each
+    worker is handed tests in this order, so each runs its browser tests
+    last too."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

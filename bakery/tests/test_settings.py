@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import sqlite3
 import stat
 import subprocess
@@ -39,7 +40,8 @@ def assert_sqlite_options(database: dict) -> None:
     assert "journal_mode=WAL" in options["init_command"]
     assert "busy_timeout" in options["init_command"]
     assert options["factory"] is PrivateSQLiteConnection
-    assert database["TEST"]["NAME"].endswith(".sqlite3")
+    # a file, not memory (each pytest-xdist worker adds its name: _gw0)
+    assert re.fullmatch(r".+\.sqlite3(_gw\d+)?", str(database["TEST"]["NAME"]))
 
 
 def test_sqlite_runs_wal_with_immediate_transactions_and_a_file_test_database():
