@@ -13,7 +13,9 @@ from decimal import ROUND_CEILING, Decimal
 from django.db.models import (
     Case,
     DecimalField,
+    Exists,
     F,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -610,13 +612,17 @@ def get_production_progress(*, event: Event) -> EventProgress:
 
 
 def dashboard_events(*, include_complete: bool = False) -> QuerySet[Event]:
-    """Events with their package counts for the dashboard: upcoming ones
-    first, nearest first, then past ones, latest first; complete ones (with
-    packages, all delivered) only when asked."""
-    events = events_with_package_counts()
+    """Events for the dashboard: upcoming ones first, nearest first, then
+    past ones, latest first; complete ones (with packages, all delivered)
+    only when asked. Not annotated, so that a page of them costs the same
+    whatever the events: `get_dashboard_summary(events=page)` counts the
+    packages of the page's events only."""
+    events = Event.objects.all()
     if not include_complete:
-        events = events.exclude(
-            pending_packages=0, assembled_packages=0, delivered_packages__gt=0
+        packages = Assignment.objects.filter(event=OuterRef("pk"))
+        events = events.filter(
+            ~Exists(packages)
+            | Exists(packages.exclude(status=AssignmentStatus.DELIVERED))
         )
     today = localdate()
     return events.annotate(
@@ -628,13 +634,15 @@ def dashboard_events(*, include_complete: bool = False) -> QuerySet[Event]:
 def get_dashboard_summary(
     *, include_complete: bool = False, events: Iterable[Event] | None = None
 ) -> tuple[EventProgress, ...]:
-    """One entry per event (`dashboard_events` order, or the events given,
-    annotated by `events_with_package_counts`)."""
+    """One entry per event, in `dashboard_events` order or that of the events
+    given."""
     if events is None:
         events = dashboard_events(include_complete=include_complete)
-    events = list(events)
-    progress = get_progress_by_event(events=events)
-    return tuple(progress[event.pk] for event in events)
+    ids = [event.pk for event in events]
+    progress = get_progress_by_event(
+        events=events_with_package_counts().filter(pk__in=ids)
+    )
+    return tuple(progress[pk] for pk in ids)
 
 
 def get_recipe_cost_breakdown(*, event: Event) -> tuple[RecipeProgress, ...]:
@@ -975,9 +983,10 @@ class TodayChecklist:
 def get_today_checklist() -> TodayChecklist:
     """The checklist of the nearest upcoming event that is not complete."""
     event = (
-        dashboard_events()
+        events_with_package_counts()
         .filter(date__gte=localdate())
         .exclude(pending_packages=0, assembled_packages=0)
+        .order_by("date", "name")
         .first()
     )
     if event is None:
