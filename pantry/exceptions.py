@@ -13,7 +13,20 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 
 if TYPE_CHECKING:
-    from pantry.models import Ingredient
+    from pantry.models import Ingredient, RecordedReceipt
+
+
+class ReceiptAlreadyRecorded(ValidationError):
+    """The receipt's form was recorded already: nothing is recorded twice."""
+
+    def __init__(self, receipt: RecordedReceipt):
+        self.receipt = receipt
+        super().__init__(
+            "This receipt was recorded already (%(purchases)s purchase(s)): "
+            "nothing was recorded twice.",
+            code="already_recorded",
+            params={"purchases": receipt.purchases},
+        )
 
 
 class UnknownUnit(ValidationError):

@@ -1,4 +1,5 @@
 import re
+import uuid
 from decimal import Decimal
 
 from django import forms
@@ -190,6 +191,10 @@ class ReceiptForm(forms.Form):
     supplier = forms.CharField(
         max_length=200, required=False, help_text="The shop, optional."
     )
+    # The same on every post of one receipt: a second click records nothing.
+    submission_key = forms.CharField(
+        widget=forms.HiddenInput, max_length=64, required=False
+    )
 
     def clean_purchased_on(self):
         day = self.cleaned_data["purchased_on"]
@@ -334,7 +339,13 @@ class Receipt:
     prefix = "rows"
 
     def __init__(self, data=None, *, initial_item: str = ""):
-        self.form = ReceiptForm(data, initial={"purchased_on": timezone.localdate()})
+        self.form = ReceiptForm(
+            data,
+            initial={
+                "purchased_on": timezone.localdate(),
+                "submission_key": uuid.uuid4().hex,
+            },
+        )
         self.rows = PurchaseRowFormSet(data, prefix=self.prefix)
         if data is None and initial_item:
             self.rows.forms[0].initial = {"item": initial_item}

@@ -429,6 +429,22 @@ class StockUnitChange(models.Model):
         return f"{self.ingredient}: {self.from_unit} → {self.to_unit}"
 
 
+class RecordedReceipt(models.Model):
+    """A receipt form recorded: its form's key, so that a second click or a
+    resubmission of the same form records nothing more
+    (pantry.services.record_receipt)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    purchases = models.PositiveIntegerField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+
+    def __str__(self):
+        return f"receipt of {self.purchases} purchase(s), {self.recorded_at:%-d %b %Y}"
+
+
 class Recipe(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True)

@@ -14,13 +14,18 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from bakery.numbers import ZERO, quantize_money, quantize_quantity, to_decimal
 from bakery.users import acting_user
-from pantry.exceptions import InsufficientStock, Shortage, TransactionRequired
+from pantry.exceptions import (
+    InsufficientStock,
+    ReceiptAlreadyRecorded,
+    Shortage,
+    TransactionRequired,
+)
 from pantry.models import (
     Ingredient,
     Lot,
@@ -28,6 +33,7 @@ from pantry.models import (
     Product,
     Recipe,
     RecipeLine,
+    RecordedReceipt,
     StockMovement,
 )
 from pantry.units import format_quantity
@@ -561,10 +567,25 @@ def _require_transaction() -> None:
 
 
 @transaction.atomic
-def record_receipt(*, purchases: Sequence[Purchase]) -> int:
-    """Records the purchases of one receipt, all or nothing; returns how many."""
+@transaction.atomic
+def record_receipt(
+    *, purchases: Sequence[Purchase], submission_key: str | None = None
+) -> int:
+    """Records the purchases of one receipt, all or nothing; returns how many.
+    A `submission_key` already recorded (a second click, a resubmitted form)
+    records nothing and raises ReceiptAlreadyRecorded."""
     if not purchases:
         raise ValidationError("A receipt needs at least one purchase.")
+    if submission_key:
+        try:
+            with transaction.atomic():
+                RecordedReceipt.objects.create(
+                    key=submission_key, purchases=len(purchases)
+                )
+        except IntegrityError:
+            raise ReceiptAlreadyRecorded(
+                RecordedReceipt.objects.get(key=submission_key)
+            ) from None
     return record_purchases(purchases=purchases)
 
 

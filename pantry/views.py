@@ -25,6 +25,7 @@ from django_tables2 import RequestConfig
 from bakery.http import HtmxHttpRequest
 from bakery.numbers import format_money
 from pantry import services
+from pantry.exceptions import ReceiptAlreadyRecorded
 from pantry.filters import LotFilter, RecipeFilter
 from pantry.forms import (
     IngredientPageForm,
@@ -132,7 +133,13 @@ def buy(request: HtmxHttpRequest) -> HttpResponse:
     if receipt.is_valid():
         purchases = receipt.purchases
         try:
-            count = services.record_receipt(purchases=purchases)
+            count = services.record_receipt(
+                purchases=purchases,
+                submission_key=receipt.form.cleaned_data["submission_key"],
+            )
+        except ReceiptAlreadyRecorded as repeat:
+            messages.info(request, repeat.messages[0])
+            return redirect("pantry:lots")
         except ValidationError as error:
             add_errors(receipt.form, error)
         else:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from bakery.numbers import parse_money
 from bakery.testing import form_data, login_as, queries_for
 from pantry import services, units
+from pantry.exceptions import ReceiptAlreadyRecorded
 from pantry.models import Ingredient, Lot, Product
 from pantry.services import Purchase
 from pantry.tests.factories import (
@@ -84,6 +85,44 @@ def test_buy_receipt_records_every_row(baker, flour, king_arthur):
     sugar_lot = Lot.objects.get(ingredient=sugar)
     assert (sugar_lot.quantity_purchased, sugar_lot.total_cost) == (D(2000), D("3.1"))
     assert "Recorded 2 purchases for $16.79." in page_text(baker.get(response.url))
+
+
+def test_buy_the_same_receipt_posted_twice_records_it_once(baker, king_arthur):
+    data = receipt_data(
+        baker,
+        [{"item": "King Arthur AP flour, 25 lb bag · Flour, all-purpose"}],
+    )
+    assert data["submission_key"] != [""]
+
+    first = baker.post(BUY, data)
+    second = baker.post(BUY, data)  # a second click, or the form sent again
+
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert Lot.objects.count() == 1
+    assert "This receipt was recorded already (1 purchase(s))" in page_text(
+        baker.get(second.url)
+    )
+
+
+def test_a_refused_receipt_can_be_mended_and_sent_with_the_same_key(baker, king_arthur):
+    item = "King Arthur AP flour, 25 lb bag · Flour, all-purpose"
+    future = (timezone.localdate() + datetime.timedelta(days=5)).isoformat()
+    refused = baker.post(
+        BUY, receipt_data(baker, [{"item": item}], purchased_on=future)
+    )
+    data = form_data(refused.content.decode(), "receipt-form")
+    data["purchased_on"] = [timezone.localdate().isoformat()]
+
+    assert baker.post(BUY, data).status_code == 302
+    assert Lot.objects.count() == 1
+
+
+def test_a_new_receipt_form_has_a_new_key(baker):
+    keys = {
+        form_data(baker.get(BUY).content.decode(), "receipt-form")["submission_key"][0]
+        for _ in range(2)
+    }
+    assert len(keys) == 2
 
 
 def test_buy_price_per_package_with_a_decimal_comma(baker, king_arthur):
@@ -276,6 +315,23 @@ def test_record_receipt_saves_nothing_when_one_purchase_is_bad(flour):
         services.record_receipt(purchases=[good, bad])
 
     assert not Lot.objects.exists()
+
+
+def test_record_receipt_keeps_no_key_of_a_receipt_it_refused(flour):
+    today = timezone.localdate()
+    good = Purchase(
+        ingredient=flour, quantity=D(1000), total_cost=D(2), purchased_on=today
+    )
+    bad = Purchase(
+        ingredient=flour, quantity=D(1000), total_cost=D(-1), purchased_on=today
+    )
+    with pytest.raises(ValidationError, match="cannot be negative"):
+        services.record_receipt(purchases=[good, bad], submission_key="k1")
+
+    assert services.record_receipt(purchases=[good], submission_key="k1") == 1
+    with pytest.raises(ReceiptAlreadyRecorded):
+        services.record_receipt(purchases=[good], submission_key="k1")
+    assert Lot.objects.count() == 1
 
 
 def test_buy_another_row_without_javascript_keeps_the_rows(baker, flour):

@@ -53,6 +53,7 @@ from pantry.models import (
     Product,
     Recipe,
     RecipeLine,
+    RecordedReceipt,
     StockMovement,
     StockUnitChange,
 )
@@ -75,6 +76,7 @@ MODELS: tuple[tuple[str, type[models.Model]], ...] = (
     ("lots", Lot),
     ("stock_movements", StockMovement),
     ("stock_unit_changes", StockUnitChange),
+    ("recorded_receipts", RecordedReceipt),
     ("recipes", Recipe),
     ("recipe_lines", RecipeLine),
     ("recipients", Recipient),
