@@ -80,6 +80,14 @@ def replace_children(
         planner.plan.counts.updated[section] += 1
 
 
+def set_children(replaced: list[tuple[Any, list[dict]]], obj, children) -> None:
+    """Makes `children` those planned for `obj`, a Pending whose later row
+    gives its lines (items) again."""
+    replaced[:] = [
+        (parent, children if parent is obj else planned) for parent, planned in replaced
+    ]
+
+
 def repeated(
     planner: Planner, row: Row, seen: dict, key, field_name: str, value
 ) -> bool:

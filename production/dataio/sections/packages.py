@@ -15,6 +15,7 @@ from production.dataio.sections.common import (
     merge,
     repeated,
     replace_children,
+    set_children,
     update_or_keep,
     write_children,
     write_creates,
@@ -55,10 +56,7 @@ def _plan_row(planner: Planner, row: Row, seen: dict[str, Row]) -> None:
     existing = planner.packages.get(key)
     if isinstance(existing, Pending):
         merge(row, existing, values)
-        planner.plan.replaced_items = [
-            (obj, items if obj is existing else children)
-            for obj, children in planner.plan.replaced_items
-        ]
+        set_children(planner.plan.replaced_items, existing, items)
         return
     if existing is None:
         pending = create(planner, section=NAME, row=row, model=Package, values=values)

@@ -15,6 +15,7 @@ from production.dataio.sections.common import (
     merge,
     repeated,
     replace_children,
+    set_children,
     update_or_keep,
     write_children,
     write_creates,
@@ -133,10 +134,7 @@ def _merge(
         del planner.recipe_names[pending.name.lower()]
     merge(row, pending, values)
     planner.recipe_names[values["name"].lower()] = pending
-    planner.plan.replaced_lines = [
-        (obj, lines if obj is pending else children)
-        for obj, children in planner.plan.replaced_lines
-    ]
+    set_children(planner.plan.replaced_lines, pending, lines)
 
 
 def _lines(planner: Planner, row: Row) -> list[dict] | None:
