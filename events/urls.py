@@ -27,8 +27,12 @@ urlpatterns = [
     path("recipients/", views.recipient_list, name="recipient_list"),
     path("recipients/new/", views.recipient_create, name="recipient_create"),
     path("recipients/<int:pk>/edit/", views.recipient_edit, name="recipient_edit"),
+    path(
+        "recipients/<int:pk>/delete/", views.recipient_delete, name="recipient_delete"
+    ),
     path("packages/", views.package_list, name="package_list"),
     path("packages/new/", views.package_create, name="package_create"),
     path("packages/<int:pk>/", views.package_detail, name="package"),
     path("packages/<int:pk>/edit/", views.package_edit, name="package_edit"),
+    path("packages/<int:pk>/delete/", views.package_delete, name="package_delete"),
 ]

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import reswap, retarget
 from django_tables2 import RequestConfig
 
+from bakery.deletion import confirm_delete
 from bakery.http import HtmxHttpRequest
 from events import services
 from events.filters import AssignmentFilter, EventFilter, PackageFilter, RecipientFilter
@@ -450,6 +451,20 @@ def recipient_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@permission_required("events.delete_recipient", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def recipient_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Asks before deleting; says why not while packages were given to them."""
+    recipient = get_object_or_404(Recipient, pk=pk)
+    return confirm_delete(
+        request,
+        recipient,
+        instead="Their packages stay on record: edit the recipient instead.",
+        back_url=reverse("events:recipient_edit", args=[recipient.pk]),
+        done_url=reverse("events:recipient_list"),
+    )
+
+
 # --- Packages ------------------------------------------------------------------
 
 
@@ -499,6 +514,21 @@ def package_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "table": table,
             "events": package_events(package=package),
         },
+    )
+
+
+@permission_required("events.delete_package", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def package_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Asks before deleting; says why not while events give it."""
+    package = get_object_or_404(Package, pk=pk)
+    return confirm_delete(
+        request,
+        package,
+        instead="Take it out of those events first, or keep it and edit it.",
+        goes_with_it="what it holds",
+        back_url=reverse("events:package", args=[package.pk]),
+        done_url=reverse("events:package_list"),
     )
 
 

@@ -23,4 +23,5 @@ urlpatterns = [
     path("recipes/line/check/", views.recipe_line_check, name="recipe_line_check"),
     path("recipes/<slug:slug>/", views.recipe_detail, name="recipe"),
     path("recipes/<slug:slug>/edit/", views.recipe_edit, name="recipe_edit"),
+    path("recipes/<slug:slug>/delete/", views.recipe_delete, name="recipe_delete"),
 ]

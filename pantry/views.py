@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
+from bakery.deletion import confirm_delete
 from bakery.http import HtmxHttpRequest
 from bakery.numbers import format_money
 from pantry import services
@@ -577,6 +578,26 @@ def recipe_edit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     except Recipe.DoesNotExist:
         raise Http404("No such recipe.") from None
     return _recipe_form_page(request, recipe)
+
+
+@permission_required("pantry.delete_recipe", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def recipe_delete(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Asks before deleting; says why not while packages hold it or batches
+    of it were baked."""
+    try:
+        recipe = get_recipe(slug=slug)
+    except Recipe.DoesNotExist:
+        raise Http404("No such recipe.") from None
+    return confirm_delete(
+        request,
+        recipe,
+        instead="Baking stays on record, and packages keep what they hold: "
+        "edit the recipe instead.",
+        goes_with_it="its lines",
+        back_url=reverse("pantry:recipe", args=[recipe.slug]),
+        done_url=reverse("pantry:recipes"),
+    )
 
 
 @_require_recipe_editing
