@@ -302,14 +302,17 @@ def test_money_that_is_not_money_is_refused_never_zero(text):
         parse_money(text)
 
 
+def flour_at(flour, cost) -> Purchase:
+    return Purchase(
+        ingredient=flour,
+        quantity=D(1000),
+        total_cost=D(cost),
+        purchased_on=timezone.localdate(),
+    )
+
+
 def test_record_receipt_saves_nothing_when_one_purchase_is_bad(flour):
-    today = timezone.localdate()
-    good = Purchase(
-        ingredient=flour, quantity=D(1000), total_cost=D(2), purchased_on=today
-    )
-    bad = Purchase(
-        ingredient=flour, quantity=D(1000), total_cost=D(-1), purchased_on=today
-    )
+    good, bad = flour_at(flour, 2), flour_at(flour, -1)
 
     with pytest.raises(ValidationError, match="cannot be negative"):
         services.record_receipt(purchases=[good, bad])
@@ -318,13 +321,7 @@ def test_record_receipt_saves_nothing_when_one_purchase_is_bad(flour):
 
 
 def test_record_receipt_keeps_no_key_of_a_receipt_it_refused(flour):
-    today = timezone.localdate()
-    good = Purchase(
-        ingredient=flour, quantity=D(1000), total_cost=D(2), purchased_on=today
-    )
-    bad = Purchase(
-        ingredient=flour, quantity=D(1000), total_cost=D(-1), purchased_on=today
-    )
+    good, bad = flour_at(flour, 2), flour_at(flour, -1)
     with pytest.raises(ValidationError, match="cannot be negative"):
         services.record_receipt(purchases=[good, bad], submission_key="k1")
 
