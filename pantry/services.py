@@ -688,8 +688,15 @@ def update_ingredient(*, ingredient: Ingredient, **changes) -> Ingredient:
 
 
 @transaction.atomic
-def create_product(
+def create_product(**facts) -> Product:
+    """Adds a product of an ingredient, from the fields `update_product`
+    takes; bad fields raise ValidationError by field."""
+    return update_product(product=Product(), **facts)
+
+
+def update_product(
     *,
+    product: Product,
     ingredient: Ingredient,
     name: str,
     package_quantity: Decimal,
@@ -699,18 +706,18 @@ def create_product(
     is_preferred: bool = False,
     upc: str = "",
 ) -> Product:
-    """Adds a product of an ingredient; its package size must convert to the
-    ingredient's stock unit. Bad fields raise ValidationError by field."""
-    product = Product(
-        ingredient=ingredient,
-        brand=(brand or "").strip(),
-        name=(name or "").strip(),
-        package_quantity=package_quantity,
-        package_unit=package_unit,
-        package_type=(package_type or "package").strip(),
-        is_preferred=is_preferred,
-        upc=(upc or "").strip(),
-    )
+    """Saves the product with these fields. Its package size must convert to
+    the ingredient's stock unit, and a product with lots stays a product of
+    their ingredient (Product.clean); bad fields raise ValidationError by
+    field."""
+    product.ingredient = ingredient
+    product.brand = (brand or "").strip()
+    product.name = (name or "").strip()
+    product.package_quantity = package_quantity
+    product.package_unit = package_unit
+    product.package_type = (package_type or "package").strip()
+    product.is_preferred = is_preferred
+    product.upc = (upc or "").strip()
     product.full_clean()
     product.save()
     return product

@@ -16,6 +16,7 @@ urlpatterns = [
         "ingredients/<slug:slug>/edit/", views.ingredient_edit, name="ingredient_edit"
     ),
     path("products/new/", views.product_create, name="product_new"),
+    path("products/<int:pk>/edit/", views.product_edit, name="product_edit"),
     path("products/<int:pk>/buy-again/", views.buy_again, name="buy_again"),
     path("recipes/", views.recipes, name="recipes"),
     path("recipes/new/", views.recipe_create, name="recipe_new"),

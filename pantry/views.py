@@ -9,6 +9,7 @@ changing needs the model's permission.
 
 from __future__ import annotations
 
+import copy
 from functools import wraps
 
 from django.contrib import messages
@@ -351,6 +352,32 @@ def product_create(request: HtmxHttpRequest) -> HttpResponse:
         request,
         "pantry/product_form.html",
         {"form": form, "next": _next_url(request, "")},
+    )
+
+
+@permission_required("pantry.change_product", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def product_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """A product's label, package and whether it is preferred."""
+    product = find_product(pk=pk)
+    if product is None:
+        raise Http404("No such product.")
+    form = ProductPageForm(
+        request.POST or None, prefix="product", instance=copy.copy(product)
+    )
+    back = reverse("pantry:ingredient", args=[product.ingredient.slug])
+    if request.method == "POST" and form.is_valid():
+        try:
+            product = services.update_product(product=product, **form.facts())
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            messages.success(request, f"Saved {product}.")
+            return redirect(_next_url(request, back))
+    return render(
+        request,
+        "pantry/product_form.html",
+        {"form": form, "product": product, "next": _next_url(request, back)},
     )
 
 

@@ -664,3 +664,80 @@ def test_buy_choices_queries_do_not_grow_with_the_products(client):
     ProductFactory.create_batch(15)
 
     assert queries_for(client, url) == one
+
+
+# --- editing a product ---------------------------------------------------------
+
+
+def product_edit_url(product) -> str:
+    return reverse("pantry:product_edit", args=[product.pk])
+
+
+def edit_product(client, product, **changes):
+    """The product form as the page has it, with `changes` typed in."""
+    url = product_edit_url(product)
+    data = form_data(client.get(url).content.decode(), "product-form")
+    for name, value in changes.items():
+        data[f"product-{name}"] = [value]
+    return client.post(url, data)
+
+
+def test_product_edit_saves_and_goes_back_to_the_ingredient(baker, king_arthur):
+    response = edit_product(
+        baker, king_arthur, name="All-purpose flour", package_quantity="50"
+    )
+
+    assert response.status_code == 302
+    assert response.url == reverse(
+        "pantry:ingredient", args=[king_arthur.ingredient.slug]
+    )
+    king_arthur.refresh_from_db()
+    assert (king_arthur.name, king_arthur.package_quantity) == (
+        "All-purpose flour",
+        D(50),
+    )
+    assert "Saved King Arthur All-purpose flour, 50 lb" in page_text(
+        baker.get(response.url)
+    )
+
+
+def test_product_with_lots_keeps_its_ingredient(baker, king_arthur):
+    LotFactory(ingredient=king_arthur.ingredient, product=king_arthur)
+    sugar = IngredientFactory(name="Sugar, granulated")
+
+    response = edit_product(baker, king_arthur, ingredient=str(sugar.pk))
+
+    assert response.status_code == 200
+    assert "so it stays a product of Flour, all-purpose" in page_text(response)
+    king_arthur.refresh_from_db()
+    assert king_arthur.ingredient.name == "Flour, all-purpose"
+
+
+def test_product_edit_refuses_a_second_preferred_product(baker, flour, king_arthur):
+    ProductFactory(ingredient=flour, name="Bread flour", is_preferred=True)
+
+    response = edit_product(baker, king_arthur, is_preferred="on")
+
+    assert response.status_code == 200
+    assert "already has a preferred product" in page_text(response)
+    king_arthur.refresh_from_db()
+    assert not king_arthur.is_preferred
+
+
+@pytest.mark.parametrize("role", ["Packer", "Viewer"])
+def test_product_edit_is_for_bakers_only(client, role, king_arthur):
+    login_as(client, role)
+    ingredient_page = reverse("pantry:ingredient", args=[king_arthur.ingredient.slug])
+
+    assert client.get(product_edit_url(king_arthur)).status_code == 403
+    assert client.post(product_edit_url(king_arthur)).status_code == 403
+    assert (
+        product_edit_url(king_arthur)
+        not in client.get(ingredient_page).content.decode()
+    )
+
+
+def test_the_ingredient_page_links_to_editing_its_products(baker, king_arthur):
+    page = baker.get(reverse("pantry:ingredient", args=[king_arthur.ingredient.slug]))
+
+    assert product_edit_url(king_arthur) in page.content.decode()
