@@ -12,10 +12,11 @@ run: migrate
 	$(MANAGE) ensure_admin
 	$(MANAGE) runserver 127.0.0.1:8000
 
-# One worker per core (pytest-xdist); PYTEST_ARGS="-n 0 path" runs in one.
+# One worker per core, at most 4 (pytest-xdist: the concurrency tests open
+# connections of their own); PYTEST_ARGS="-n 0 path" runs in one process.
 test: $(INSTALLED)
 	@test -x /usr/bin/chromium || echo "No Chromium at /usr/bin/chromium: the browser tests will be SKIPPED (apt-get install chromium to run them)."
-	$(BIN)/pytest --numprocesses auto $(PYTEST_ARGS)
+	$(BIN)/pytest --numprocesses auto --maxprocesses 4 $(PYTEST_ARGS)
 
 install: $(INSTALLED)
 
