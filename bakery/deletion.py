@@ -28,7 +28,7 @@ def deletion_refusal(obj: models.Model, *, instead: str) -> str:
     try:
         Collector(using=router.db_for_write(type(obj))).collect([obj])
     except (ProtectedError, RestrictedError) as error:
-        return _kept_because(obj, _keeping(error), instead)
+        return _kept_because(obj, kept_by(error), instead)
     return ""
 
 
@@ -39,7 +39,7 @@ def delete_unless_kept(obj: models.Model, *, instead: str) -> None:
         obj.delete()
     except (ProtectedError, RestrictedError) as error:
         raise ValidationError(
-            _kept_because(obj, _keeping(error), instead), code="kept"
+            _kept_because(obj, kept_by(error), instead), code="kept"
         ) from error
 
 
@@ -78,7 +78,8 @@ def confirm_delete(
     )
 
 
-def _keeping(error: ProtectedError | RestrictedError) -> Iterable[models.Model]:
+def kept_by(error: ProtectedError | RestrictedError) -> Iterable[models.Model]:
+    """The rows that keep the one a deletion was refused."""
     return getattr(error, "protected_objects", None) or getattr(
         error, "restricted_objects", ()
     )

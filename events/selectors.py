@@ -21,6 +21,7 @@ from django.db.models import CharField, Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone
 
+from bakery.deletion import kept_by
 from bakery.folding import fold
 from bakery.numbers import ZERO, quantize_money
 from bakery.search import Folded
@@ -655,9 +656,7 @@ def get_event_deletion_refusal(*, event: Event) -> str:
     try:
         collector.collect([event])
     except (ProtectedError, RestrictedError) as error:
-        objects = getattr(error, "protected_objects", None) or getattr(
-            error, "restricted_objects", ()
-        )
+        objects = kept_by(error)
         return event_kept_because(event=event, objects=objects)
     settled = event.assignments.settled().aggregate(count=Sum("quantity", default=0))
     if settled["count"]:

@@ -11,6 +11,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 
+from bakery.deletion import kept_by
 from bakery.numbers import quantize_money, to_decimal
 from events.models import (
     Assignment,
@@ -204,9 +205,7 @@ def delete_event(*, event: Event) -> None:
         event.delete()
     except (ProtectedError, RestrictedError) as error:
         # Recorded meanwhile: the collector above saw none.
-        objects = getattr(error, "protected_objects", None) or getattr(
-            error, "restricted_objects", ()
-        )
+        objects = kept_by(error)
         raise EventCannotBeDeleted(
             event=event, reason=event_kept_because(event=event, objects=objects)
         ) from error
