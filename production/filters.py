@@ -1,8 +1,6 @@
 import django_filters
 from django import forms
-from django.utils import timezone
 
-from bakery.search import search
 from events.models import Event
 from pantry.models import Recipe
 from production.models import ProductionRecord
@@ -42,26 +40,3 @@ class HistoryFilter(django_filters.FilterSet):
     class Meta:
         model = ProductionRecord
         fields = ["event", "recipe", "produced_from", "produced_to", "reversed"]
-
-
-class EventFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label="Search events",
-        method=lambda queryset, name, value: search(queryset, value, ["name", "notes"]),
-    )
-    when = django_filters.ChoiceFilter(
-        label="When",
-        choices=[("upcoming", "Upcoming"), ("past", "Past")],
-        method="filter_when",
-        empty_label="Any time",
-    )
-
-    class Meta:
-        model = Event
-        fields = ["q", "when"]
-
-    def filter_when(self, queryset, name, value):
-        today = timezone.localdate()
-        if value == "upcoming":
-            return queryset.filter(date__gte=today)
-        return queryset.filter(date__lt=today)

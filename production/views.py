@@ -23,6 +23,7 @@ from django_tables2 import RequestConfig
 
 from bakery.http import HtmxHttpRequest
 from bakery.numbers import format_money
+from events.filters import EventFilter
 from events.models import Assignment, AssignmentStatus, Event
 from events.selectors import (
     event_assignments,
@@ -34,7 +35,7 @@ from pantry.models import Ingredient, Recipe
 from pantry.selectors import get_pantry_totals, ingredient_categories, pantry_stock
 from production import services
 from production.dataio.export import neutralise
-from production.filters import EventFilter, HistoryFilter
+from production.filters import HistoryFilter
 from production.forms import RecordForm, ReverseForm, StatusForm
 from production.models import ProductionRecord, show_number
 from production.selectors import (
