@@ -1,7 +1,9 @@
+import os
+
 import pytest
 from django.test import Client
 
-from bakery.testing import login_as
+from bakery.testing import CHROMIUM, login_as
 
 
 @pytest.fixture(autouse=True)
@@ -23,6 +25,28 @@ def baker(request) -> Client:
     client = Client(enforce_csrf_checks=csrf_checks)
     login_as(client, "Baker")
     return client
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, headless, with none of its calls to the network."""
+    # Playwright's sync API keeps an event loop in the main thread from now
+    # on; the database calls made there are still synchronous. The browser
+    # tests run last (below), so no other test runs with this set.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
 
 
 def pytest_collection_modifyitems(config, items):

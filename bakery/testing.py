@@ -1,10 +1,26 @@
 """Helpers for the tests of every app."""
 
+import os
 from html.parser import HTMLParser
+from pathlib import Path
 
+import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
+# The marks of a module of browser tests (the launch is conftest.py's).
+BROWSER_TESTS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("CI"),
+        reason=f"browser tests skipped: no Chromium at {CHROMIUM} "
+        "(apt-get install chromium)",
+    ),
+]
 
 
 def login_as(client, role: str) -> User:

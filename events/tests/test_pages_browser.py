@@ -2,40 +2,18 @@
 for ticked and pasted recipients, then a quantity changed and a package
 removed inline, with htmx."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, User
 
 from bakery.roles import sync_roles
+from bakery.testing import BROWSER_TESTS
 from events.models import Assignment, Event, Recipient
 from events.tests.factories import PackageFactory, RecipientFactory
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and not os.environ.get("CI"),
-        reason=f"browser tests skipped: no Chromium at {CHROMIUM}",
-    ),
-]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    # As in production/tests/test_browser.py: Playwright keeps an event loop
-    # in the main thread; the browser tests run last.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    return {
-        **browser_type_launch_args,
-        "executable_path": str(CHROMIUM),
-        "headless": True,
-        "args": ["--no-sandbox", "--disable-gpu", "--no-first-run"],
-    }
+pytestmark = BROWSER_TESTS
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,44 +1,20 @@
 """Buying and writing a recipe in a real browser (Debian's Chromium), on a
 phone-sized window: the htmx rows, the inline product, the line check."""
 
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.apps import apps
-from django.conf import settings
 from django.contrib.auth.models import Group, User
 
 from bakery.roles import sync_roles
+from bakery.testing import BROWSER_TESTS, SCREENSHOTS
 from pantry.models import Lot, Product, Recipe
 from pantry.tests.factories import FlourFactory, IngredientFactory
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 PHONE = {"width": 360, "height": 780}
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists() and not os.environ.get("CI"),
-        reason=f"browser tests skipped: no Chromium at {CHROMIUM} "
-        "(apt-get install chromium)",
-    ),
-]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    # As in production/tests/test_browser.py: Playwright's loop stays in the
-    # main thread; the browser tests run last (conftest.py).
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    return {
-        **browser_type_launch_args,
-        "executable_path": str(CHROMIUM),
-        "headless": True,
-        "args": ["--no-sandbox", "--disable-gpu", "--no-first-run"],
-    }
+pytestmark = BROWSER_TESTS
 
 
 def shot(page, name):

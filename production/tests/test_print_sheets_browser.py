@@ -10,13 +10,11 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from bakery.roles import sync_roles
+from bakery.testing import BROWSER_TESTS, SCREENSHOTS
 from events.models import Event
-from production.tests.test_browser import (  # noqa: F401 (a fixture)
-    PHONE,
-    SCREENSHOTS,
-    browser_type_launch_args,
-    pytestmark,
-)
+from production.tests.test_browser import PHONE
+
+pytestmark = BROWSER_TESTS
 
 # A page object of a PDF, not the /Pages tree that holds them.
 PDF_PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")

@@ -10,15 +10,13 @@ from django.apps import apps
 from django.contrib.auth.models import Group, User
 
 from bakery.roles import sync_roles
+from bakery.testing import BROWSER_TESTS
 from events.models import Assignment
 from pantry.models import Lot
 from production.models import ProductionRecord
-from production.tests.test_browser import (  # noqa: F401 (a fixture)
-    PHONE,
-    browser_type_launch_args,
-    pytestmark,
-    shot,
-)
+from production.tests.test_browser import PHONE, shot
+
+pytestmark = BROWSER_TESTS
 
 RECIPIENTS = ["Aunt Martha", "The Lees", "Bob Smith", "Zoë Müller", "Sam"]
 
