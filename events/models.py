@@ -156,6 +156,14 @@ class Assignment(models.Model):
 
     class Meta:
         ordering = ["event__date", "recipient__name", "package__name"]
+        indexes = [
+            # Covers the dashboard's sums of an event's packages, by package
+            # and by status, without reading the table.
+            models.Index(
+                fields=["event", "package", "status", "quantity"],
+                name="assignment_event_packages",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "recipient", "package"],

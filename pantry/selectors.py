@@ -6,7 +6,6 @@ import datetime
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db.models import (
@@ -30,6 +29,7 @@ from bakery.search import search
 from pantry import units
 from pantry.models import Ingredient, Lot, Product, Recipe, RecipeLine
 from pantry.services import FifoLine, allocate_fifo, consumption_order
+from pantry.version import PerVersion
 
 
 def ingredients_with_stock() -> QuerySet[Ingredient]:
@@ -202,10 +202,7 @@ class RecipeCostEstimate:
     batches: Decimal
     lines: tuple[IngredientCost, ...]
     total_cost: Decimal  # of the priced lines
-
-    @cached_property
-    def unpriced(self) -> tuple[IngredientCost, ...]:
-        return tuple(line for line in self.lines if not line.is_priced)
+    unpriced: tuple[IngredientCost, ...]  # the lines without a cost
 
     @property
     def is_fully_priced(self) -> bool:
@@ -229,43 +226,58 @@ def estimate_recipe_cost(
     return estimate
 
 
+# Estimates of the pantry as it stands, by (recipe id, batches): worked out
+# once per change of the pantry (see pantry.version).
+_estimates = PerVersion(limit=50_000)
+
+
 def estimate_recipe_costs(
     *, orders: Sequence[tuple[Recipe, Decimal]]
 ) -> list[RecipeCostEstimate]:
     """Estimates for several (recipe, batches) pairs, in their order, in a
     constant number of queries. Each pair is its own dry run over the same
-    stock: estimates do not take from each other."""
-    by_id = {recipe.pk: recipe for recipe, _ in orders}
-    lines: dict[int, list[RecipeLine]] = {pk: [] for pk in by_id}
-    for line in RecipeLine.objects.filter(recipe_id__in=by_id).select_related(
+    stock: estimates do not take from each other. Identical pairs share one
+    dry run, and a pair priced since the pantry last changed is not priced
+    again."""
+    kept = _estimates.current()
+    keyed = [((recipe.pk, to_decimal(batches)), recipe) for recipe, batches in orders]
+    missing = {key: recipe for key, recipe in keyed if key not in kept}
+    if missing:
+        kept.update(_estimate(missing))
+    return [RecipeCostEstimate(recipe, key[1], *kept[key]) for key, recipe in keyed]
+
+
+def _estimate(
+    orders: dict[tuple[int, Decimal], Recipe],
+) -> dict[tuple[int, Decimal], tuple]:
+    """The lines, total cost and unpriced lines of each (recipe id, batches),
+    in RecipeCostEstimate's order."""
+    lines: dict[int, list[RecipeLine]] = {pk: [] for pk, _ in orders}
+    for line in RecipeLine.objects.filter(recipe_id__in=lines).select_related(
         "ingredient"
     ):
         lines[line.recipe_id].append(line)
-    # Identical (recipe, batches) pairs share one dry run: the stock is the same.
-    distinct = {(recipe.pk, to_decimal(batches)) for recipe, batches in orders}
     requirements = {
-        key: get_recipe_requirements(
-            recipe=by_id[key[0]], batches=key[1], lines=lines[key[0]]
+        (pk, batches): get_recipe_requirements(
+            recipe=recipe, batches=batches, lines=lines[pk]
         )
-        for key in distinct
+        for (pk, batches), recipe in orders.items()
     }
     ingredient_ids = {r.ingredient.pk for reqs in requirements.values() for r in reqs}
     lots_by_ingredient = stock_lots_by_ingredient(ingredient_ids=ingredient_ids)
     latest_prices = get_latest_unit_costs(ingredient_ids=ingredient_ids)
-
     estimates = {}
-    for (recipe_id, batches), recipe_requirements in requirements.items():
-        lines = tuple(
+    for key, recipe_requirements in requirements.items():
+        costs = tuple(
             _cost_of(requirement, lots_by_ingredient, latest_prices)
             for requirement in recipe_requirements
         )
-        estimates[recipe_id, batches] = RecipeCostEstimate(
-            recipe=by_id[recipe_id],
-            batches=batches,
-            lines=lines,
-            total_cost=sum((line.cost for line in lines if line.is_priced), ZERO),
+        estimates[key] = (
+            costs,
+            sum((line.cost for line in costs if line.is_priced), ZERO),
+            tuple(line for line in costs if not line.is_priced),
         )
-    return [estimates[recipe.pk, to_decimal(batches)] for recipe, batches in orders]
+    return estimates
 
 
 def get_latest_unit_costs(*, ingredient_ids) -> dict[int, Decimal]:

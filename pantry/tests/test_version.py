@@ -1,0 +1,153 @@
+"""The pantry version: every write to what estimates read moves it, through
+every door, and an estimate is worked out once per version."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import connection, transaction
+
+from events.tests.factories import EventFactory
+from pantry import version
+from pantry.models import Ingredient, Lot, Product, RecipeLine
+from pantry.selectors import estimate_recipe_cost
+from pantry.tests.factories import (
+    IngredientFactory,
+    LotFactory,
+    ProductFactory,
+    RecipeFactory,
+    RecipeLineFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+
+
+@pytest.fixture
+def recipe():
+    """100 g of sugar a batch; 1 kg in stock at $2.00; a product of sugar."""
+    sugar = IngredientFactory(name="Sugar")
+    ProductFactory(ingredient=sugar)
+    LotFactory(ingredient=sugar, quantity_purchased=D(1000), total_cost=D("2.00"))
+    return RecipeLineFactory(ingredient=sugar, quantity=D(100), unit="g").recipe
+
+
+def _raw_update():
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {Lot._meta.db_table} SET notes = 'raw'")
+
+
+WRITES = {
+    "a purchase": lambda recipe: LotFactory(),
+    "QuerySet.update of lots": lambda recipe: Lot.objects.update(notes="counted"),
+    "bulk_update of lots": lambda recipe: Lot.objects.bulk_update(
+        [Lot(pk=lot.pk, notes="bulk") for lot in Lot.objects.all()], ["notes"]
+    ),
+    "raw SQL": lambda recipe: _raw_update(),
+    "an ingredient saved": lambda recipe: Ingredient.objects.get().save(),
+    "a product's price": lambda recipe: Product.objects.update(last_price=D(3)),
+    "a product deleted": lambda recipe: Product.objects.all().delete(),
+    "a recipe line added": lambda recipe: RecipeLineFactory(recipe=recipe),
+    "recipe lines deleted": lambda recipe: RecipeLine.objects.all().delete(),
+}
+
+
+@pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
+def test_every_write_to_what_estimates_read_moves_the_version(recipe, write):
+    before = version.current()
+
+    write(recipe)
+
+    assert version.current() not in (before, None)
+
+
+def test_writes_elsewhere_leave_the_version(recipe):
+    before = version.current()
+
+    EventFactory()
+    RecipeFactory()
+
+    assert version.current() == before
+
+
+def test_an_estimate_is_worked_out_once_per_version(recipe, django_assert_num_queries):
+    first = estimate_recipe_cost(recipe=recipe, batches=D(2))
+
+    with django_assert_num_queries(1):  # the version
+        again = estimate_recipe_cost(recipe=recipe, batches=D(2))
+
+    assert again == first
+    assert again.total_cost == D("0.40")
+
+
+def test_a_write_around_the_services_is_seen_at_once(recipe):
+    estimate_recipe_cost(recipe=recipe)
+
+    Lot.objects.update(total_cost=D("4.00"), cost_remaining=D("4.00"))
+
+    assert estimate_recipe_cost(recipe=recipe).total_cost == D("0.40")
+
+
+def test_a_rolled_back_write_leaves_no_estimate_behind(recipe):
+    before = estimate_recipe_cost(recipe=recipe).total_cost
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Lot.objects.update(total_cost=D("9.00"), cost_remaining=D("9.00"))
+        assert estimate_recipe_cost(recipe=recipe).total_cost == D("0.90")
+        raise RuntimeError("rolled back")
+
+    assert estimate_recipe_cost(recipe=recipe).total_cost == before == D("0.20")
+
+
+def test_the_fifo_order_setting_is_part_of_what_is_kept(recipe, settings):
+    sugar = Ingredient.objects.get()
+    LotFactory(
+        ingredient=sugar,
+        purchased_on=datetime.date(2026, 11, 1),
+        expires_on=datetime.date(2026, 11, 2),
+        quantity_purchased=D(1000),
+        total_cost=D("8.00"),
+    )
+    assert estimate_recipe_cost(recipe=recipe).total_cost == D("0.20")
+
+    settings.FIFO_ORDER = "expiry"
+
+    assert estimate_recipe_cost(recipe=recipe).total_cost == D("0.80")
+
+
+def _triggers() -> set[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE %s",
+                [f"{version.TABLE}_%"],
+            )
+        else:
+            cursor.execute(
+                "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = %s",
+                [version.TABLE],
+            )
+        return {table for (table,) in cursor.fetchall()}
+
+
+def _drop_triggers() -> None:
+    with connection.cursor() as cursor:
+        for table in version.WATCHED:
+            if connection.vendor == "sqlite":
+                for event in ("insert", "update", "delete"):
+                    cursor.execute(f"DROP TRIGGER {version.TABLE}_{table}_{event}")
+            else:
+                cursor.execute(f"DROP TRIGGER {version.TABLE} ON {table}")
+
+
+def test_every_migrate_puts_back_the_triggers_a_table_rebuild_drops():
+    assert _triggers() == set(version.WATCHED)
+    _drop_triggers()
+    assert _triggers() == set()
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
+
+    assert _triggers() == set(version.WATCHED)
