@@ -6,8 +6,9 @@ Database triggers change the token, so every door moves it: the services,
 the admin, the importer, `QuerySet.update`, `bulk_update` and raw SQL alike.
 The token is random, never counted: a transaction that rolls back takes its
 token with it, and no later write can meet that token again. A transaction
-sees its own token and the others' committed ones only, so an estimate kept
-under a token was worked out from the rows that token stands for.
+sees its own token and the others' committed ones only, and reads the token
+before the rows: what is kept under a token was worked out from the rows
+that token stands for (or from newer ones, committed in between).
 
 `install` (re)creates the table and its triggers after every `migrate`
 (SQLite drops a table's triggers when a migration rebuilds the table).
