@@ -20,6 +20,8 @@ the one lock order (event, pantry version, ingredients, lots).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
@@ -43,7 +45,7 @@ def _bump_sql(vendor: str) -> str:
     )
 
 
-def _install_statements(vendor: str) -> list[str]:
+def _install_statements(vendor: str, tables: Iterable[str]) -> list[str]:
     statements = [
         f"CREATE TABLE IF NOT EXISTS {TABLE} "
         "(id integer PRIMARY KEY CHECK (id = 1), token varchar(32) NOT NULL)"
@@ -53,7 +55,7 @@ def _install_statements(vendor: str) -> list[str]:
         statements += [
             f"CREATE TRIGGER IF NOT EXISTS {TABLE}_{table}_{event.lower()} "
             f"AFTER {event} ON {table} BEGIN {_bump_sql(vendor)}; END"
-            for table in WATCHED
+            for table in tables
             for event in ("INSERT", "UPDATE", "DELETE")
         ]
     else:
@@ -62,7 +64,7 @@ def _install_statements(vendor: str) -> list[str]:
             f"CREATE OR REPLACE FUNCTION {TABLE}_bump() RETURNS trigger "
             f"LANGUAGE plpgsql AS $$ BEGIN {_bump_sql(vendor)}; RETURN NULL; END $$"
         )
-        for table in WATCHED:
+        for table in tables:
             statements += [
                 f"DROP TRIGGER IF EXISTS {TABLE} ON {table}",
                 f"CREATE TRIGGER {TABLE} AFTER INSERT OR UPDATE OR DELETE OR "
@@ -73,13 +75,16 @@ def _install_statements(vendor: str) -> list[str]:
 
 
 def install(*, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
-    """Creates the token's table and the triggers, if missing; a
+    """Creates the token's table and the triggers of the watched tables
+    that exist (all of them once the pantry is migrated), if missing; a
     `post_migrate` receiver."""
     connection = connections[using]
     if connection.vendor not in _NEW_TOKEN:
         return
     with connection.cursor() as cursor:
-        for statement in _install_statements(connection.vendor):
+        existing = set(connection.introspection.table_names(cursor))
+        tables = [table for table in WATCHED if table in existing]
+        for statement in _install_statements(connection.vendor, tables):
             cursor.execute(statement)
 
 

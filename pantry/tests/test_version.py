@@ -151,3 +151,14 @@ def test_every_migrate_puts_back_the_triggers_a_table_rebuild_drops():
     emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
 
     assert _triggers() == set(version.WATCHED)
+
+
+def test_a_migrate_before_the_pantry_tables_exist_leaves_them_for_later(
+    monkeypatch,
+):
+    watched = version.WATCHED
+    monkeypatch.setattr(version, "WATCHED", (*watched, "pantry_not_made_yet"))
+
+    version.install(using=connection.alias)
+
+    assert _triggers() == set(watched)
