@@ -570,7 +570,6 @@ def _require_transaction() -> None:
 
 
 @transaction.atomic
-@transaction.atomic
 def record_receipt(
     *, purchases: Sequence[Purchase], submission_key: str | None = None
 ) -> int:
@@ -580,16 +579,19 @@ def record_receipt(
     if not purchases:
         raise ValidationError("A receipt needs at least one purchase.")
     if submission_key:
-        try:
-            with transaction.atomic():
-                RecordedReceipt.objects.create(
-                    key=submission_key, purchases=len(purchases)
-                )
-        except IntegrityError:
-            raise ReceiptAlreadyRecorded(
-                RecordedReceipt.objects.get(key=submission_key)
-            ) from None
+        _keep_submission(submission_key, purchases=len(purchases))
     return record_purchases(purchases=purchases)
+
+
+def _keep_submission(key: str, *, purchases: int) -> None:
+    """Keeps the key of the form that records `purchases`; a key kept
+    already raises ReceiptAlreadyRecorded. Runs in the caller's transaction,
+    so that a purchase refused keeps no key."""
+    try:
+        with transaction.atomic():
+            RecordedReceipt.objects.create(key=key, purchases=purchases)
+    except IntegrityError:
+        raise ReceiptAlreadyRecorded(RecordedReceipt.objects.get(key=key)) from None
 
 
 def check_purchase(purchase: Purchase) -> None:
@@ -597,11 +599,17 @@ def check_purchase(purchase: Purchase) -> None:
     check_lot(new_lot(purchase))
 
 
+@transaction.atomic
 def repeat_last_purchase(
-    *, product: Product, purchased_on: datetime.date | None = None
+    *,
+    product: Product,
+    purchased_on: datetime.date | None = None,
+    submission_key: str | None = None,
 ) -> Lot:
     """Buys again what the product's newest lot bought: the same quantity,
-    price (unpriced stays unpriced) and supplier, dated today by default."""
+    price (unpriced stays unpriced) and supplier, dated today by default.
+    A `submission_key` already recorded (a second tap on the same button)
+    buys nothing and raises ReceiptAlreadyRecorded."""
     last = (
         Lot.objects.filter(product=product)
         .select_related("ingredient", "product")
@@ -612,6 +620,8 @@ def repeat_last_purchase(
         raise ValidationError(
             f"{product} has never been bought: record its first purchase."
         )
+    if submission_key:
+        _keep_submission(submission_key, purchases=1)
     return record_purchase(
         ingredient=last.ingredient,
         product=product,

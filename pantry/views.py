@@ -42,7 +42,7 @@ from pantry.forms import (
     density_in_words,
     recipe_line_initial,
 )
-from pantry.models import Ingredient, Lot, Recipe
+from pantry.models import Ingredient, Lot, Recipe, RecordedReceipt
 from pantry.selectors import (
     describe_stock,
     estimate_recipe_cost,
@@ -210,13 +210,23 @@ def buy_choices(request: HtmxHttpRequest) -> HttpResponse:
 @permission_required("pantry.add_lot", raise_exception=True)
 @require_POST
 def buy_again(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Records again the product's last purchase, dated today."""
+    """Records again the product's last purchase, dated today; a second tap
+    on the same button (the same `submission_key`) buys nothing more."""
     product = find_product(pk=pk)
     if product is None:
         raise Http404("No such product.")
+    key = request.POST.get("submission_key", "")
+    if len(key) > RecordedReceipt._meta.get_field("key").max_length:
+        return HttpResponseBadRequest("The form's key is too long.")
     default = reverse("pantry:ingredient", args=[product.ingredient.slug])
     try:
-        lot = services.repeat_last_purchase(product=product)
+        lot = services.repeat_last_purchase(product=product, submission_key=key)
+    except ReceiptAlreadyRecorded:
+        messages.info(
+            request,
+            f"{product} was bought again already with this button: "
+            "nothing was bought twice.",
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

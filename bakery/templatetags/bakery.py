@@ -1,3 +1,4 @@
+import uuid
 from decimal import Decimal
 
 from django import template
@@ -5,6 +6,12 @@ from django import template
 from bakery.numbers import CENT, ROUNDING, format_money
 
 register = template.Library()
+
+
+@register.simple_tag
+def submission_key() -> str:
+    """A new key for a form that records once however often it is sent."""
+    return uuid.uuid4().hex
 
 
 @register.filter

@@ -412,6 +412,40 @@ def test_buy_again_repeats_the_last_purchase_in_one_click(baker, flour, king_art
     assert Lot.objects.count() == 2
 
 
+def test_a_second_tap_on_buy_again_buys_nothing_more(baker, flour, king_arthur):
+    LotFactory(ingredient=flour, product=king_arthur, total_cost=D("13.69"))
+    url = reverse("pantry:buy_again", args=[king_arthur.pk])
+    page = baker.get(reverse("pantry:ingredient", args=[flour.slug]))
+    data = form_data(page.content.decode(), f"buy-again-{king_arthur.pk}")
+
+    first = baker.post(url, data, follow=True)
+    second = baker.post(url, data, follow=True)
+
+    assert "Bought again" in page_text(first)
+    assert "bought again already with this button: nothing was bought twice" in (
+        page_text(second)
+    )
+    assert Lot.objects.count() == 2
+    # the page as it is now has a new key: its button buys once more
+    page = second.content.decode()
+    baker.post(url, form_data(page, f"buy-again-{king_arthur.pk}"))
+    assert Lot.objects.count() == 3
+
+
+def test_buy_again_refuses_a_key_longer_than_those_it_makes(baker, flour, king_arthur):
+    LotFactory(ingredient=flour, product=king_arthur)
+    page = baker.get(reverse("pantry:ingredient", args=[flour.slug]))
+    data = form_data(page.content.decode(), f"buy-again-{king_arthur.pk}")
+
+    response = baker.post(
+        reverse("pantry:buy_again", args=[king_arthur.pk]),
+        {**data, "submission_key": "k" * 65},
+    )
+
+    assert response.status_code == 400
+    assert Lot.objects.count() == 1
+
+
 def test_buy_again_of_a_product_never_bought_says_so(client, king_arthur):
     # The page offers no button for it; a stale page may still post.
     login_as(client, "Baker")
