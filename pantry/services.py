@@ -2,8 +2,7 @@
 
 Every read-modify-write of lots locks them through `lock_lots`, in one order
 (ingredient, purchased_on, id), so that two writers can never deadlock: the
-FIFO order is the lock order. The pantry version's row (pantry.version),
-which every write to lots takes, is locked before them.
+FIFO order is the lock order.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from django.utils.text import slugify
 
 from bakery.numbers import ZERO, quantize_money, quantize_quantity, to_decimal
 from bakery.users import acting_user
-from pantry import version
 from pantry.exceptions import (
     InsufficientStock,
     ReceiptAlreadyRecorded,
@@ -554,7 +552,6 @@ def _save_remaining(lots: Iterable[Lot]) -> None:
 def _lock(**lookups) -> list[Lot]:
     """Locks the matching lots in the one lock order and reads them at once."""
     _require_transaction()
-    version.lock()
     return list(Lot.objects.select_for_update(of=("self",)).filter(**lookups).fifo())
 
 

@@ -1,21 +1,20 @@
-"""The pantry's version: a token that changes with every write to what a
+"""The pantry's version: a token that changes with every change to what a
 cost estimate reads (ingredients, products, lots and recipe lines), so that
 estimates are worked out once per change of the pantry, not once per page.
 
 Database triggers change the token, so every door moves it: the services,
 the admin, the importer, `QuerySet.update`, `bulk_update` and raw SQL alike.
-The token is random, never counted: a transaction that rolls back takes its
-token with it, and no later write can meet that token again. A transaction
-sees its own token and the others' committed ones only, and reads the token
-before the rows: what is kept under a token was worked out from the rows
-that token stands for (or from newer ones, committed in between).
+On PostgreSQL the trigger runs as the transaction commits (a deferred
+constraint trigger, once per transaction), so that the token's row is
+locked for the commit alone: writers take no lock in a new order. What is
+worked out is kept only outside transactions (`PerVersion`): a transaction
+may see rows that are not committed, or its own changes before its token
+moves. Outside one, the token is read before the rows, so what is kept
+under a token was worked out from the rows the token stands for (or from
+newer ones, committed in between). Tokens are random, never counted.
 
 `install` (re)creates the table and its triggers after every `migrate`
 (SQLite drops a table's triggers when a migration rebuilds the table).
-
-On PostgreSQL the token's row is locked by the first write of a
-transaction to those tables, until it commits: `lock` takes it first, in
-the one lock order (event, pantry version, ingredients, lots).
 """
 
 from __future__ import annotations
@@ -59,17 +58,27 @@ def _install_statements(vendor: str, tables: Iterable[str]) -> list[str]:
             for event in ("INSERT", "UPDATE", "DELETE")
         ]
     else:
-        # One per statement, TRUNCATE (the test runner's flush) included.
+        # Runs at the commit for each row written: the first moves the token
+        # and marks the transaction (set_config local to it), the others
+        # see the mark and do nothing.
         statements.append(
             f"CREATE OR REPLACE FUNCTION {TABLE}_bump() RETURNS trigger "
-            f"LANGUAGE plpgsql AS $$ BEGIN {_bump_sql(vendor)}; RETURN NULL; END $$"
+            "LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF current_setting('{TABLE}.moved', true) IS DISTINCT FROM "
+            "txid_current()::text THEN "
+            f"PERFORM set_config('{TABLE}.moved', txid_current()::text, true); "
+            f"{_bump_sql(vendor)}; END IF; RETURN NULL; END $$"
         )
         for table in tables:
             statements += [
                 f"DROP TRIGGER IF EXISTS {TABLE} ON {table}",
-                f"CREATE TRIGGER {TABLE} AFTER INSERT OR UPDATE OR DELETE OR "
-                f"TRUNCATE ON {table} FOR EACH STATEMENT "
+                f"CREATE CONSTRAINT TRIGGER {TABLE} AFTER INSERT OR UPDATE OR "
+                f"DELETE ON {table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
                 f"EXECUTE FUNCTION {TABLE}_bump()",
+                # TRUNCATE (the test runner's flush) has statement triggers only.
+                f"DROP TRIGGER IF EXISTS {TABLE}_truncate ON {table}",
+                f"CREATE TRIGGER {TABLE}_truncate AFTER TRUNCATE ON {table} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_bump()",
             ]
     return statements
 
@@ -100,19 +109,11 @@ def current(*, using: str = DEFAULT_DB_ALIAS) -> str | None:
     return row[0] if row else None
 
 
-def lock(*, using: str = DEFAULT_DB_ALIAS) -> None:
-    """Takes the token's row lock until the transaction ends (PostgreSQL;
-    SQLite's IMMEDIATE transactions hold the whole database already)."""
-    connection = connections[using]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_bump_sql(connection.vendor))
-
-
 class PerVersion:
     """A dict of what was worked out from the pantry at one version: it
-    empties when the version changes, and keeps nothing without one. Each
-    process keeps its own; `limit` bounds its size."""
+    empties when the version changes, and keeps nothing without one or
+    inside a transaction. Each process keeps its own; `limit` bounds its
+    size."""
 
     def __init__(self, *, limit: int):
         self.limit = limit
@@ -120,6 +121,8 @@ class PerVersion:
         self._values: dict = {}
 
     def current(self, *, using: str = DEFAULT_DB_ALIAS) -> dict:
+        if connections[using].in_atomic_block:
+            return {}
         token = current(using=using)
         if token is None:
             return {}

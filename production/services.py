@@ -1,9 +1,8 @@
 """Production: record, preview and reverse batches; the package lifecycle.
 
-Writes on an event lock the event's row first, then the pantry version,
-ingredients and lots (in the one lock order of pantry.services), so
-productions, reversals and package status changes of one event run one at
-a time and never deadlock.
+Writes on an event lock the event's row first, then the lots (in the one
+lock order of pantry.services), so productions, reversals and package
+status changes of one event run one at a time and never deadlock.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ from events.models import Assignment, AssignmentStatus, Event, PackageItem
 from events.selectors import get_recipe_needs
 from events.services import freeze_planned_cost
 from pantry import units
-from pantry import version as pantry_version
 from pantry.exceptions import InsufficientStock, Shortage
 from pantry.models import (
     Ingredient,
@@ -650,7 +648,6 @@ def change_stock_unit(
     ingredient would no longer convert. With `dry_run` the same checks run
     and nothing is written. The change is kept as a StockUnitChange.
     """
-    pantry_version.lock()
     ingredient = _existing(
         Ingredient.objects.select_for_update(), ingredient, "ingredient"
     )
@@ -798,7 +795,6 @@ def merge_ingredients(
     with nothing changed when a quantity can't be converted, naming the
     missing fact. With `dry_run` every step runs and is rolled back.
     """
-    pantry_version.lock()
     source = _existing(Ingredient.objects.select_for_update(), source, "ingredient")
     target = _existing(Ingredient.objects.select_for_update(), target, "into")
     if source.pk == target.pk:

@@ -158,10 +158,10 @@ def test_estimate_recipe_costs_query_count_does_not_grow(django_assert_num_queri
 
     small, large = make_recipes(1, 1, 1), make_recipes(6, 8, 5)
 
-    # the pantry version, the lines, the lots in stock, the latest prices
-    with django_assert_num_queries(4):
+    # the lines, the lots in stock, the latest prices
+    with django_assert_num_queries(3):
         estimate_recipe_costs(orders=small)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         estimates = estimate_recipe_costs(orders=large)
     assert len(estimates) == 6
 
