@@ -227,8 +227,9 @@ def estimate_recipe_cost(
 
 
 # Estimates of the pantry as it stands, by (recipe id, batches): worked out
-# once per change of the pantry (see pantry.version).
-_estimates = PerVersion(limit=50_000)
+# once per change of the pantry (see pantry.version). A season at scale L
+# has a few hundred distinct pairs; an estimate of 8 lines is a few kB.
+_estimates = PerVersion(limit=5_000)
 
 
 def estimate_recipe_costs(
