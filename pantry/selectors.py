@@ -227,9 +227,10 @@ def estimate_recipe_cost(
 
 
 # Estimates of the pantry as it stands, by (recipe id, batches): worked out
-# once per change of the pantry (see pantry.version). A season at scale L
-# has a few hundred distinct pairs; an estimate of 8 lines is a few kB.
-_estimates = PerVersion(limit=5_000)
+# once per change of the pantry (see pantry.version). The dashboard of the
+# benchmark's season M prices 60 pairs, about 14 kB each (8 lines): 2,000
+# pairs hold under 30 MB.
+_estimates = PerVersion(limit=2_000)
 
 
 def estimate_recipe_costs(
