@@ -11,7 +11,7 @@ import datetime
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 from typing import Protocol
@@ -25,6 +25,7 @@ from bakery.deletion import kept_by
 from bakery.folding import fold
 from bakery.numbers import ZERO, quantize_money
 from bakery.search import Folded
+from bakery.version import PerVersion
 from events.models import (
     Assignment,
     AssignmentStatus,
@@ -175,11 +176,25 @@ def get_planned_cost(*, event: Event) -> EventPlannedCost:
     return get_planned_cost_by_event(events=[event])[event.pk]
 
 
+# Planned costs by event id, worked out once per change of the data (see
+# bakery.version): each holds the event it was worked out for.
+_planned = PerVersion(limit=2_000)
+
+
 def get_planned_cost_by_event(
     *, events: Iterable[Event]
 ) -> dict[int, EventPlannedCost]:
-    """Planned costs of several events, in a constant number of queries."""
+    """Planned costs of several events, in a constant number of queries; an
+    event's is not worked out again until the data it depends on changes."""
     events = list(events)
+    kept = _planned.current()
+    missing = [event for event in events if event.pk not in kept]
+    if missing:
+        kept.update(_planned_costs(missing))
+    return {event.pk: replace(kept[event.pk], event=event) for event in events}
+
+
+def _planned_costs(events: list[Event]) -> dict[int, EventPlannedCost]:
     needs_by_event = get_recipe_needs_by_event(events=events)
     frozen = {
         (row.event_id, row.recipe_id): row

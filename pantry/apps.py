@@ -7,6 +7,8 @@ class PantryConfig(AppConfig):
     verbose_name = "Pantry"
 
     def ready(self):
-        from pantry import version
+        from bakery import version
 
+        # Once per migrate, after every app's (the triggers are on tables of
+        # the pantry and of events).
         post_migrate.connect(version.install, sender=self)

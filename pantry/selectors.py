@@ -26,10 +26,10 @@ from django.db.models.functions import Coalesce
 from bakery.folding import fold
 from bakery.numbers import ZERO, quantize_money, quantize_quantity, to_decimal
 from bakery.search import search
+from bakery.version import PerVersion
 from pantry import units
 from pantry.models import Ingredient, Lot, Product, Recipe, RecipeLine
 from pantry.services import FifoLine, allocate_fifo, consumption_order
-from pantry.version import PerVersion
 
 
 def ingredients_with_stock() -> QuerySet[Ingredient]:
@@ -227,7 +227,7 @@ def estimate_recipe_cost(
 
 
 # Estimates of the pantry as it stands, by (recipe id, batches): worked out
-# once per change of the pantry (see pantry.version). The dashboard of the
+# once per change of the data (see bakery.version). The dashboard of the
 # benchmark's season M prices 60 pairs, about 14 kB each (8 lines): 2,000
 # pairs hold under 30 MB.
 _estimates = PerVersion(limit=2_000)

@@ -1,6 +1,7 @@
-"""The pantry version: every write to what estimates read moves it, through
-every door, and an estimate is worked out once per version. The tests
-commit, as the pages do: inside a transaction nothing is kept."""
+"""The data version: every write to what costs are worked out from moves
+it, through every door, and estimates and planned costs are worked out once
+per version. The tests commit, as the pages do: inside a transaction
+nothing is kept."""
 
 import datetime
 from decimal import Decimal
@@ -9,15 +10,21 @@ import pytest
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection, transaction
 
-from events.tests.factories import EventFactory
-from pantry import version
-from pantry.models import Ingredient, Lot, Product, RecipeLine
+from bakery import version
+from events.models import Assignment, FrozenPlannedCost
+from events.selectors import get_planned_cost, get_planned_cost_by_event
+from events.tests.factories import (
+    AssignmentFactory,
+    EventFactory,
+    PackageItemFactory,
+    RecipientFactory,
+)
+from pantry.models import Ingredient, Lot, Product, Recipe, RecipeLine
 from pantry.selectors import estimate_recipe_cost
 from pantry.tests.factories import (
     IngredientFactory,
     LotFactory,
     ProductFactory,
-    RecipeFactory,
     RecipeLineFactory,
 )
 
@@ -28,11 +35,18 @@ D = Decimal
 
 @pytest.fixture
 def recipe():
-    """100 g of sugar a batch; 1 kg in stock at $2.00; a product of sugar."""
+    """100 g of sugar a batch of 48; 1 kg in stock at $2.00; a product of sugar."""
     sugar = IngredientFactory(name="Sugar")
     ProductFactory(ingredient=sugar)
     LotFactory(ingredient=sugar, quantity_purchased=D(1000), total_cost=D("2.00"))
     return RecipeLineFactory(ingredient=sugar, quantity=D(100), unit="g").recipe
+
+
+@pytest.fixture
+def event(recipe):
+    """One package of 48 cookies of the recipe given: one batch."""
+    item = PackageItemFactory(recipe=recipe, quantity=D(48))
+    return AssignmentFactory(package=item.package).event
 
 
 def _raw_update():
@@ -52,6 +66,12 @@ WRITES = {
     "a product deleted": lambda recipe: Product.objects.all().delete(),
     "a recipe line added": lambda recipe: RecipeLineFactory(recipe=recipe),
     "recipe lines deleted": lambda recipe: RecipeLine.objects.all().delete(),
+    "a recipe's yield": lambda recipe: Recipe.objects.update(yield_quantity=24),
+    "a package given": lambda recipe: AssignmentFactory(),
+    "a package's contents": lambda recipe: PackageItemFactory(recipe=recipe),
+    "a planned cost kept": lambda recipe: FrozenPlannedCost.objects.create(
+        event=EventFactory(), recipe=recipe, cost_per_batch=D(1)
+    ),
 }
 
 
@@ -68,7 +88,7 @@ def test_writes_elsewhere_leave_the_version(recipe):
     before = version.current()
 
     EventFactory()
-    RecipeFactory()
+    RecipientFactory()
 
     assert version.current() == before
 
@@ -100,6 +120,33 @@ def test_a_rolled_back_write_leaves_no_estimate_behind(recipe):
         raise RuntimeError("rolled back")
 
     assert estimate_recipe_cost(recipe=recipe).total_cost == before == D("0.20")
+
+
+def test_a_planned_cost_is_worked_out_once_per_version(
+    event, django_assert_num_queries
+):
+    first = get_planned_cost(event=event)
+
+    with django_assert_num_queries(1):  # the version
+        again = get_planned_cost_by_event(events=[event])[event.pk]
+
+    assert again == first
+    assert again.total == D("0.20")
+
+
+def test_a_planned_cost_follows_the_packages_given(event):
+    get_planned_cost(event=event)
+
+    Assignment.objects.update(quantity=3)
+
+    assert get_planned_cost(event=event).total == D("0.60")
+
+
+def test_a_planned_cost_holds_the_event_asked_for(event):
+    get_planned_cost(event=event)
+    event.name = "Renamed, not saved"
+
+    assert get_planned_cost(event=event).event.name == "Renamed, not saved"
 
 
 def test_the_fifo_order_setting_is_part_of_what_is_kept(recipe, settings):
@@ -155,14 +202,14 @@ def _drop_triggers() -> None:
 
 
 def test_every_migrate_puts_back_the_triggers_a_table_rebuild_drops():
-    assert _triggers() == _expected(version.WATCHED)
+    assert _triggers() == _expected(version.watched_tables())
     _drop_triggers()
     assert _triggers() == set()
 
     try:
         emit_post_migrate_signal(verbosity=0, interactive=False, db=connection.alias)
 
-        assert _triggers() == _expected(version.WATCHED)
+        assert _triggers() == _expected(version.watched_tables())
     finally:
         version.install(using=connection.alias)
 
@@ -170,8 +217,8 @@ def test_every_migrate_puts_back_the_triggers_a_table_rebuild_drops():
 def test_a_migrate_before_the_pantry_tables_exist_leaves_them_for_later(
     monkeypatch,
 ):
-    watched = version.WATCHED
-    monkeypatch.setattr(version, "WATCHED", (*watched, "pantry_not_made_yet"))
+    watched = version.watched_tables()
+    monkeypatch.setattr(version, "watched_tables", lambda: (*watched, "not_made_yet"))
 
     version.install(using=connection.alias)
 

@@ -1,6 +1,8 @@
-"""The pantry's version: a token that changes with every change to what a
-cost estimate reads (ingredients, products, lots and recipe lines), so that
-estimates are worked out once per change of the pantry, not once per page.
+"""The data version: a token that changes with every change to what costs
+are worked out from (the pantry's ingredients, products, lots, recipes and
+recipe lines; the events' packages given, package contents and kept
+planned costs), so that cost estimates and planned costs are worked out
+once per change, not once per page.
 
 Database triggers change the token, so every door moves it: the services,
 the admin, the importer, `QuerySet.update`, `bulk_update` and raw SQL alike.
@@ -21,15 +23,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.apps import apps
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from pantry.models import Ingredient, Lot, Product, RecipeLine
-
-TABLE = "pantry_version"
-WATCHED = tuple(
-    model._meta.db_table for model in (Ingredient, Product, Lot, RecipeLine)
+TABLE = "bakery_version"
+WATCHED_MODELS = (
+    "pantry.Ingredient",
+    "pantry.Product",
+    "pantry.Lot",
+    "pantry.Recipe",
+    "pantry.RecipeLine",
+    "events.Assignment",
+    "events.PackageItem",
+    "events.FrozenPlannedCost",
 )
+
+
+def watched_tables() -> tuple[str, ...]:
+    return tuple(apps.get_model(label)._meta.db_table for label in WATCHED_MODELS)
+
 
 _NEW_TOKEN = {
     "sqlite": "lower(hex(randomblob(16)))",
@@ -47,7 +60,9 @@ def _bump_sql(vendor: str) -> str:
 def _install_statements(vendor: str, tables: Iterable[str]) -> list[str]:
     statements = [
         f"CREATE TABLE IF NOT EXISTS {TABLE} "
-        "(id integer PRIMARY KEY CHECK (id = 1), token varchar(32) NOT NULL)"
+        "(id integer PRIMARY KEY CHECK (id = 1), token varchar(32) NOT NULL)",
+        f"INSERT INTO {TABLE} (id, token) VALUES (1, {_NEW_TOKEN[vendor]}) "
+        "ON CONFLICT (id) DO NOTHING",
     ]
     if vendor == "sqlite":
         # SQLite has row triggers only: one per row written.
@@ -85,21 +100,21 @@ def _install_statements(vendor: str, tables: Iterable[str]) -> list[str]:
 
 def install(*, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
     """Creates the token's table and the triggers of the watched tables
-    that exist (all of them once the pantry is migrated), if missing; a
+    that exist (all of them once every app is migrated), if missing; a
     `post_migrate` receiver."""
     connection = connections[using]
     if connection.vendor not in _NEW_TOKEN:
         return
     with connection.cursor() as cursor:
         existing = set(connection.introspection.table_names(cursor))
-        tables = [table for table in WATCHED if table in existing]
+        tables = [table for table in watched_tables() if table in existing]
         for statement in _install_statements(connection.vendor, tables):
             cursor.execute(statement)
 
 
 def current(*, using: str = DEFAULT_DB_ALIAS) -> str | None:
-    """The token as this transaction sees it; None before the first write
-    to the pantry (nothing is kept then)."""
+    """The token as this transaction sees it; None if its row is missing
+    (nothing is kept then)."""
     connection = connections[using]
     if connection.vendor not in _NEW_TOKEN:
         return None
@@ -110,7 +125,7 @@ def current(*, using: str = DEFAULT_DB_ALIAS) -> str | None:
 
 
 class PerVersion:
-    """A dict of what was worked out from the pantry at one version: it
+    """A dict of what was worked out from the data at one version: it
     empties when the version changes, and keeps nothing without one or
     inside a transaction. Each process keeps its own; `limit` bounds its
     size."""
