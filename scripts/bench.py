@@ -9,8 +9,8 @@ never in the application's own.
                recipes, 2,000 lots) and L (100 x 1,000, 400 recipes): the
                dashboard, its page, the progress of one event and recording
                one batch, each against its target; the dashboard again
-               right after a change of the pantry (its estimates worked
-               out again)
+               right after a change of the pantry (its estimates and
+               planned costs worked out again)
     record_production: a 12-ingredient recipe whose ingredients each spread
                over 50 lots
     import_data: a season at scale M (50 events, 20,000 assignments, 2,000
@@ -701,8 +701,9 @@ def build_scale(scale: str):
 
 
 def _change_pantry():
-    """A write that moves the pantry version: the estimates kept for the
-    dashboard are worked out again on its next view."""
+    """A write to the pantry, which moves the data version: the estimates
+    and planned costs kept for the dashboard are worked out again on its
+    next view."""
     from django.db.models import F
 
     from pantry.models import Ingredient
