@@ -177,7 +177,7 @@ def get_planned_cost(*, event: Event) -> EventPlannedCost:
 
 
 # Planned costs by event id, worked out once per change of the data (see
-# bakery.version): each holds the event it was worked out for.
+# bakery.version); each is returned with the event object asked for.
 _planned = PerVersion(limit=2_000)
 
 
