@@ -41,6 +41,7 @@ WATCHED_MODELS = (
 
 
 def watched_tables() -> tuple[str, ...]:
+    """The tables of WATCHED_MODELS, whose every write moves the token."""
     return tuple(apps.get_model(label)._meta.db_table for label in WATCHED_MODELS)
 
 
