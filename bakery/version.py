@@ -133,8 +133,7 @@ class PerVersion:
 
     def __init__(self, *, limit: int):
         self.limit = limit
-        self._key: tuple | None = None
-        self._values: dict = {}
+        self._kept: tuple[tuple, dict] = ((), {})
 
     def current(self, *, using: str = DEFAULT_DB_ALIAS) -> dict:
         if connections[using].in_atomic_block:
@@ -145,6 +144,10 @@ class PerVersion:
         # FIFO_ORDER changes what is worked out from the same rows.
         name = connections[using].settings_dict["NAME"]
         key = (using, name, token, settings.FIFO_ORDER)
-        if key != self._key or len(self._values) > self.limit:
-            self._key, self._values = key, {}
-        return self._values
+        # The key and its dict are read and replaced together: a thread that
+        # sees another version meanwhile never gets this one's dict.
+        kept_key, values = self._kept
+        if kept_key != key or len(values) > self.limit:
+            values = {}
+            self._kept = (key, values)
+        return values
