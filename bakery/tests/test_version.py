@@ -76,7 +76,7 @@ WRITES = {
 
 
 @pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
-def test_every_write_to_what_estimates_read_moves_the_version(recipe, write):
+def test_every_write_to_what_costs_are_worked_out_from_moves_the_version(recipe, write):
     before = version.current()
 
     write(recipe)
