@@ -158,6 +158,9 @@ class EventPlannedCost:
     recipes: tuple[RecipePlannedCost, ...]
     total: Decimal
     frozen_cost_per_batch: dict[int, Decimal] = field(default_factory=dict)
+    # Unique to each working out of these costs (and kept by `replace`):
+    # what is worked out from them can be kept against it.
+    worked_out: object = field(default_factory=object, compare=False, repr=False)
 
     @property
     def is_fully_priced(self) -> bool:

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from bakery.bulk import save_fields
 from bakery.numbers import ZERO, quantize_money, quantize_quantity, to_decimal
 from bakery.users import acting_user
 from pantry.exceptions import (
@@ -524,29 +525,11 @@ def _write_movements(
             )
         )
     created = StockMovement.objects.bulk_create(movements)
-    _save_remaining({lot.pk: lot for lot, _, _ in changes}.values())
+    save_fields(
+        list({lot.pk: lot for lot, _, _ in changes}.values()),
+        ["quantity_remaining", "cost_remaining"],
+    )
     return created
-
-
-def _save_remaining(lots: Iterable[Lot]) -> None:
-    """Saves the lots' remaining quantity and cost in at most two queries:
-    one for the emptied lots (a FIFO consumption empties all but the last
-    lot it touches) and one for the others (a bulk update when there are
-    several, as when a reversal puts stock back)."""
-    emptied, others = [], []
-    for lot in lots:
-        (emptied if lot.quantity_remaining == 0 else others).append(lot)
-    if emptied:
-        Lot.objects.filter(pk__in=[lot.pk for lot in emptied]).update(
-            quantity_remaining=ZERO, cost_remaining=ZERO
-        )
-    if len(others) == 1:
-        [lot] = others
-        Lot.objects.filter(pk=lot.pk).update(
-            quantity_remaining=lot.quantity_remaining, cost_remaining=lot.cost_remaining
-        )
-    elif others:
-        Lot.objects.bulk_update(others, ["quantity_remaining", "cost_remaining"])
 
 
 def _lock(**lookups) -> list[Lot]:

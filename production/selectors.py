@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, Decimal
 
 from django.db.models import (
@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils.timezone import localdate
 
 from bakery.numbers import CENT, ROUNDING, ZERO, quantize_money, quantize_quantity
+from bakery.version import PerVersion
 from events.models import Assignment, AssignmentStatus, Event, PackageItem, Recipient
 from events.selectors import (
     EventPlannedCost,
@@ -556,16 +557,36 @@ def get_progress_by_event(*, events: Iterable[Event]) -> dict[int, EventProgress
         if planned[event.pk].for_recipe(recipe_id) is None
     }
     recipes = Recipe.objects.in_bulk(unplanned) if unplanned else {}
-    return {
-        event.pk: _progress(event, planned[event.pk], produced[event.pk], recipes)
-        for event in events
-    }
+    kept = _kept_progress.current()
+    progress = {}
+    for event in events:
+        plan, made = planned[event.pk], produced[event.pk]
+        counts = PackageCounts(
+            pending=event.pending_packages,
+            assembled=event.assembled_packages,
+            delivered=event.delivered_packages,
+        )
+        entry = kept.get(event.pk)
+        if entry and entry[0] is plan.worked_out and entry[1:3] == (made, counts):
+            progress[event.pk] = replace(entry[3], event=event)
+            continue
+        progress[event.pk] = _progress(event, plan, made, counts, recipes)
+        kept[event.pk] = (plan.worked_out, made, counts, progress[event.pk])
+    return progress
+
+
+# Each event's progress, kept against what it was worked out from: the
+# planned costs (their `worked_out` mark), the production totals and the
+# package counts. A view works out again only the events where one of them
+# changed; the rest cost a comparison.
+_kept_progress = PerVersion(limit=2_000)
 
 
 def _progress(
     event: Event,
     planned: EventPlannedCost,
     produced: dict[int, Produced],
+    packages: PackageCounts,
     recipes_by_id: dict[int, Recipe],
 ) -> EventProgress:
     recipes = [
@@ -594,11 +615,7 @@ def _progress(
     return EventProgress(
         event=event,
         recipes=tuple(recipes),
-        packages=PackageCounts(
-            pending=event.pending_packages,
-            assembled=event.assembled_packages,
-            delivered=event.delivered_packages,
-        ),
+        packages=packages,
         costs=CostTotals.of(recipes, planned_total=planned.total),
         is_fully_priced=planned.is_fully_priced,
     )

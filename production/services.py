@@ -321,7 +321,7 @@ def preview_production(
         batches=batches, units_made=units_made, produced_at=produced_at
     )
     event = _existing(Event.objects, event, "event")
-    recipe = _existing(Recipe.objects, recipe, "recipe")
+    recipe = _existing(recipes_with_lines(), recipe, "recipe")
     requirements, problems = _requirements(recipe, batches)
     bought_by = _bought_by(produced_at)
     lots = _lots_bought_by(
@@ -371,8 +371,8 @@ def preview_production(
 
 def _requirements(recipe: Recipe, batches: Decimal):
     """What the batches need per ingredient (a part batch its share of each),
-    and the lines that do not convert."""
-    recipe = recipes_with_lines().get(pk=recipe.pk)
+    and the lines that do not convert; `recipe` comes with its lines
+    (`recipes_with_lines`)."""
     requirements = get_recipe_requirements(recipe=recipe, batches=batches)
     problems = tuple(
         f"{r.ingredient.name}: {r.problem}" for r in requirements if r.quantity is None
@@ -415,7 +415,7 @@ def record_production(
         batches=batches, units_made=units_made, produced_at=produced_at
     )
     event = _lock_event(event)
-    recipe = _existing(Recipe.objects, recipe, "recipe")
+    recipe = _existing(recipes_with_lines(), recipe, "recipe")
     if submission_key:
         done = ProductionRecord.objects.filter(submission_key=submission_key).first()
         if done is not None:

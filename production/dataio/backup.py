@@ -39,6 +39,7 @@ from django.core.management.color import no_style
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
+from bakery.bulk import save_fields
 from events.models import (
     Assignment,
     Event,
@@ -689,7 +690,7 @@ def _write(name: str, sections: dict[str, list[_Row]], progress: Callable) -> Re
             with transaction.atomic():
                 model._base_manager.bulk_create(objs, batch_size=WRITE_BATCH)
                 for index, model_field in enumerate(stamped):
-                    _put_back(model, model_field, objs, [v[index] for v in given])
+                    _put_back(model_field, objs, [v[index] for v in given])
         except DatabaseError as error:
             raise ImportFailed(_refused(name, section, model, rows, error)) from None
         restore.counts.rows[section] = len(rows)
@@ -703,25 +704,15 @@ def _write(name: str, sections: dict[str, list[_Row]], progress: Callable) -> Re
     return restore
 
 
-def _put_back(model, model_field, objs: list, times: list) -> None:
+def _put_back(model_field, objs: list, times: list) -> None:
     """Saving stamps a row's created_at with the time now, bulk_create too:
-    the times the backup gives are put back, in one statement for all rows
-    (a bulk_update would compile a CASE per row)."""
-    ops = connection.ops
-    rows = []
+    the times the backup gives are put back, in one statement for all rows."""
+    stamped = []
     for obj, value in zip(objs, times, strict=True):
         if value is not None:  # not in the backup: stamped now
             setattr(obj, model_field.attname, value)
-            rows.append((model_field.get_db_prep_save(value, connection), obj.pk))
-    if not rows:
-        return
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {ops.quote_name(model._meta.db_table)} "
-            f"SET {ops.quote_name(model_field.column)} = %s "
-            f"WHERE {ops.quote_name(model._meta.pk.column)} = %s",
-            rows,
-        )
+            stamped.append(obj)
+    save_fields(stamped, [model_field.name])
 
 
 def _usernames(sections: dict[str, list[_Row]]) -> set[str]:
