@@ -186,11 +186,24 @@ def consume_fifo_many(
     caller's transaction, with the lots locked by `lock_lots` (or locks them).
     """
     _require_transaction()
+    if lots is None:
+        lots = lock_lots(ingredients=[ingredient for ingredient, _ in needs])
+    return write_consumption(
+        allocate_fifo_many(needs=needs, lots=lots), note=note, user=user
+    )
+
+
+def allocate_fifo_many(
+    *,
+    needs: Sequence[tuple[Ingredient, Decimal]],
+    lots: Mapping[int, Sequence[Lot]],
+) -> list[FifoResult]:
+    """What `consume_fifo_many` takes from the lots given (by ingredient id),
+    each ingredient once; raises InsufficientStock naming every shortage.
+    Writes nothing: `write_consumption` writes it."""
     ingredients = [ingredient for ingredient, _ in needs]
     if len({ingredient.pk for ingredient in ingredients}) != len(ingredients):
         raise ValueError("Give each ingredient once: add up its quantities first.")
-    if lots is None:
-        lots = lock_lots(ingredients=ingredients)
     results = [
         _allocation(ingredient, quantize_quantity(quantity), lots[ingredient.pk])
         for ingredient, quantity in needs
@@ -198,6 +211,16 @@ def consume_fifo_many(
     shortages = [result.shortage for result in results if not result.satisfied]
     if shortages:
         raise InsufficientStock(shortages)
+    return results
+
+
+def write_consumption(
+    results: Sequence[FifoResult], *, note: str = "", user=None
+) -> list[FifoResult]:
+    """Writes what `allocate_fifo_many` took from the locked lots, one
+    consumption movement per lot, in the caller's transaction; returns the
+    results with each line's movement."""
+    _require_transaction()
     movements = iter(
         _write_movements(
             [

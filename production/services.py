@@ -44,10 +44,11 @@ from pantry.selectors import (
 )
 from pantry.services import (
     FifoResult,
+    allocate_fifo_many,
     consume_fifo,
-    consume_fifo_many,
     lock_lots,
     return_consumption,
+    write_consumption,
 )
 from pantry.units import format_number, format_quantity
 from production.allocation import allocate
@@ -441,29 +442,34 @@ def record_production(
         raise ValidationError(list(problems))
 
     freeze_planned_cost(event=event, recipe=recipe)
+    # Locks the lots of every ingredient at once, in the one lock order; a
+    # shortage raises before anything is written, and the transaction takes
+    # the kept cost back with it.
+    taken = allocate_fifo_many(
+        needs=[(r.ingredient, r.quantity) for r in requirements],
+        lots=_lots_bought_by(
+            lock_lots(ingredients=[r.ingredient for r in requirements]),
+            _bought_by(produced_at),
+        ),
+    )
     record = ProductionRecord.objects.create(
         event=event,
         recipe=recipe,
         batches=batches,
         units_made=units_yielded(recipe, batches) if units_made is None else units_made,
+        actual_cost=sum((result.total_cost for result in taken), ZERO),
         produced_at=produced_at,
         notes=notes,
         produced_by=acting_user(user),
         submission_key=submission_key or None,
-    )
-    # Locks the lots of every ingredient at once, in the one lock order; a
-    # shortage raises before any stock moves, and the transaction takes the
-    # kept cost and the record back with it.
-    ingredients = [r.ingredient for r in requirements]
-    results = consume_fifo_many(
-        needs=[(r.ingredient, r.quantity) for r in requirements],
-        lots=_lots_bought_by(
-            lock_lots(ingredients=ingredients), _bought_by(produced_at)
+        expiry_warnings="\n".join(
+            expired_lots(
+                lots=[(r.ingredient, line.lot) for r in taken for line in r.lines],
+                on=timezone.localdate(produced_at),
+            )
         ),
-        note=f"consumed by {record}",
-        user=user,
     )
-    lines = [
+    ConsumptionLine.objects.bulk_create(
         ConsumptionLine(
             record=record,
             ingredient=result.ingredient,
@@ -472,18 +478,9 @@ def record_production(
             quantity=line.quantity,
             cost=line.cost,
         )
-        for result in results
+        for result in write_consumption(taken, note=f"consumed by {record}", user=user)
         for line in result.lines
-    ]
-    ConsumptionLine.objects.bulk_create(lines)
-    record.actual_cost = sum((line.cost for line in lines), ZERO)
-    record.expiry_warnings = "\n".join(
-        expired_lots(
-            lots=[(line.ingredient, line.lot) for line in lines],
-            on=timezone.localdate(record.produced_at),
-        )
     )
-    record.save(update_fields=["actual_cost", "expiry_warnings"])
     return record
 
 
