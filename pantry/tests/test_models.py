@@ -1,8 +1,11 @@
+import datetime
+import zoneinfo
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from pantry.models import Ingredient, Lot, MovementKind, Product, StockMovement
 from pantry.tests.factories import (
@@ -122,3 +125,22 @@ def test_quantities_with_too_many_decimals_get_a_clear_message():
         "no more than 3 decimal places"
         in raised.value.message_dict["quantity_purchased"][0]
     )
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12", "UTC"])
+def test_a_lot_may_be_dated_a_day_after_the_local_date_and_no_later(zone):
+    # UTC+14 and UTC-12: the local date is a day after or before UTC's
+    flour = FlourFactory()
+    with timezone.override(zoneinfo.ZoneInfo(zone)):
+        today = timezone.localdate()
+        tomorrow = Lot(ingredient=flour, purchased_on=today + datetime.timedelta(1))
+        later = Lot(ingredient=flour, purchased_on=today + datetime.timedelta(2))
+
+        tomorrow.clean()
+        with pytest.raises(ValidationError) as refused:
+            later.clean()
+
+    assert refused.value.message_dict["purchased_on"] == [
+        f"A purchase cannot be dated after {tomorrow.purchased_on:%-d %b %Y}: "
+        f"{later.purchased_on:%-d %b %Y} is in the future."
+    ]
