@@ -567,19 +567,31 @@ def get_progress_by_event(*, events: Iterable[Event]) -> dict[int, EventProgress
             delivered=event.delivered_packages,
         )
         entry = kept.get(event.pk)
-        if entry and entry[0] is plan.worked_out and entry[1:3] == (made, counts):
-            progress[event.pk] = replace(entry[3], event=event)
+        if entry and entry.source == (plan.worked_out, made, counts):
+            progress[event.pk] = replace(entry.progress, event=event)
             continue
         progress[event.pk] = _progress(event, plan, made, counts, recipes)
-        kept[event.pk] = (plan.worked_out, made, counts, progress[event.pk])
+        kept[event.pk] = _KeptProgress(
+            source=(plan.worked_out, made, counts), progress=progress[event.pk]
+        )
     return progress
 
 
-# Each event's progress, kept against what it was worked out from: the
-# planned costs (their `worked_out` mark), the production totals and the
-# package counts. A view works out again only the events where one of them
-# changed; the rest cost a comparison.
-_kept_progress = PerVersion(limit=2_000)
+@dataclass(frozen=True)
+class _KeptProgress:
+    """An event's progress and what it was worked out from: the planned
+    costs' `worked_out` mark (compared by identity, as `object()`s are),
+    the production totals by recipe id and the package counts."""
+
+    source: tuple[object, dict[int, Produced], PackageCounts]
+    progress: EventProgress
+
+
+# Each event's progress, kept against what it was worked out from. A view
+# works out again only the events where that changed; the rest cost a
+# comparison. At most 1,000 events: about 44 kB each at the benchmark's
+# scale M (60 recipes an event).
+_kept_progress = PerVersion(limit=1_000)
 
 
 def _progress(
