@@ -43,7 +43,6 @@ __all__ = [
 ]
 
 
-@transaction.atomic
 def freeze_planned_cost(*, event: Event, recipe: Recipe) -> FrozenPlannedCost:
     """Keeps the recipe's current estimated cost per batch for the event.
 

@@ -40,7 +40,6 @@ from pantry.models import (
 from pantry.selectors import (
     get_recipe_requirements,
     lots_in_stock_by_ingredient,
-    recipes_with_lines,
 )
 from pantry.services import (
     FifoResult,
@@ -322,7 +321,7 @@ def preview_production(
         batches=batches, units_made=units_made, produced_at=produced_at
     )
     event = _existing(Event.objects, event, "event")
-    recipe = _existing(recipes_with_lines(), recipe, "recipe")
+    recipe = _existing(Recipe.objects, recipe, "recipe")
     requirements, problems = _requirements(recipe, batches)
     bought_by = _bought_by(produced_at)
     lots = _lots_bought_by(
@@ -372,9 +371,12 @@ def preview_production(
 
 def _requirements(recipe: Recipe, batches: Decimal):
     """What the batches need per ingredient (a part batch its share of each),
-    and the lines that do not convert; `recipe` comes with its lines
-    (`recipes_with_lines`)."""
-    requirements = get_recipe_requirements(recipe=recipe, batches=batches)
+    and the lines that do not convert."""
+    requirements = get_recipe_requirements(
+        recipe=recipe,
+        batches=batches,
+        lines=recipe.lines.select_related("ingredient"),
+    )
     problems = tuple(
         f"{r.ingredient.name}: {r.problem}" for r in requirements if r.quantity is None
     )
@@ -416,7 +418,7 @@ def record_production(
         batches=batches, units_made=units_made, produced_at=produced_at
     )
     event = _lock_event(event)
-    recipe = _existing(recipes_with_lines(), recipe, "recipe")
+    recipe = _existing(Recipe.objects, recipe, "recipe")
     if submission_key:
         done = ProductionRecord.objects.filter(submission_key=submission_key).first()
         if done is not None:
