@@ -760,15 +760,16 @@ def get_package_costs(
     assignments = list(
         Assignment.objects.filter(event=event)
         .select_related("event", "recipient", "package")
-        .prefetch_related(
-            "package__items",
-            Prefetch(
-                "allocations",
-                queryset=Allocation.objects.select_related("record__recipe"),
-            ),
-        )
+        .prefetch_related("package__items")
         .order_by("recipient__name", "package__name")
     )
+    # the goods in assembled packages, whose freshness is told; read apart,
+    # as a prefetch would clone a query for each of the event's assignments
+    allocations = defaultdict(list)
+    for allocation in Allocation.objects.filter(
+        assignment__event=event, assignment__status=AssignmentStatus.ASSEMBLED
+    ).select_related("record__recipe"):
+        allocations[allocation.assignment_id].append(allocation)
     today = localdate()
     costs = []
     by_recipient: dict[int, list[AssignmentCost]] = defaultdict(list)
@@ -783,9 +784,7 @@ def get_package_costs(
             assignment=assignment,
             cost=quantize_money(total),
             is_actual=made or assignment.is_settled,
-            stale=stale_goods(assignment.allocations.all(), on=today)
-            if assignment.status == AssignmentStatus.ASSEMBLED
-            else "",
+            stale=stale_goods(allocations[assignment.pk], on=today),
         )
         costs.append(cost)
         by_recipient[assignment.recipient_id].append(cost)

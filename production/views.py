@@ -129,12 +129,12 @@ def _event_page(
     costs = get_package_costs(event=event, progress=progress)
     status = request.GET.get("packages-status", "")
     packages = PackageTable(list(costs.with_status(status)), prefix="packages-")
-    RequestConfig(request, paginate=False).configure(packages)
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(packages)
     shopping = get_shopping_list(event=event)
     shopping_table = ShoppingTable(list(shopping.items), prefix="shopping-")
     RequestConfig(request, paginate=False).configure(shopping_table)
     recipients = RecipientCostTable(list(costs.recipients), prefix="recipients-")
-    RequestConfig(request, paginate=False).configure(recipients)
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(recipients)
     context = {
         "event": event,
         "progress": progress,
@@ -341,8 +341,10 @@ def change_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     for refusal in refusals.values():
         messages.error(request, refusal)
+    # back to the packages as they were listed: their page, their filter
+    listed = f"?{request.GET.urlencode()}" if request.GET else ""
     return redirect(
-        reverse("production:event", args=[assignment.event_id]) + "#packages"
+        reverse("production:event", args=[assignment.event_id]) + listed + "#packages"
     )
 
 

@@ -8,9 +8,9 @@ never in the application's own.
     scales:    the season scales M (50 events x 400 assignments, 200
                recipes, 2,000 lots) and L (100 x 1,000, 400 recipes): the
                dashboard, its page, the progress of one event and recording
-               one batch, each against its target; the dashboard again
-               right after a change of the pantry (its estimates and
-               planned costs worked out again)
+               one batch, each against its target, and the event's page;
+               the dashboard again right after a change of the pantry (its
+               estimates and planned costs worked out again)
     record_production: a 12-ingredient recipe whose ingredients each spread
                over 50 lots
     import_data: a season at scale M (50 events, 20,000 assignments, 2,000
@@ -761,6 +761,12 @@ def bench_scales(scales, *, client):
             lambda event=event: get_production_progress(event=event),
             runs=7,
             target_ms=20,
+        )
+        measure(
+            "event page (GET /events/<pk>/)",
+            f"{label}, 1 event",
+            lambda event=event: _ok(client.get(f"/events/{event.pk}/")),
+            runs=7,
         )
         recipe = get_production_progress(event=event).recipes[1].recipe
 

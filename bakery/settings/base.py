@@ -227,7 +227,7 @@ STORAGES = {
 # Serve straight from the apps' static folders when collectstatic has not run.
 WHITENOISE_USE_FINDERS = DEBUG
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
+DJANGO_TABLES2_TEMPLATE = "tables/table.html"
 
 # The site currency, shown with money amounts.
 CURRENCY_SYMBOL = "$"

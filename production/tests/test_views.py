@@ -1,4 +1,5 @@
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -166,6 +167,71 @@ def test_event_page_query_count_does_not_grow_with_rows(baker_client):
     many = queries_for(baker_client, reverse("production:event", args=[large.pk]))
 
     assert many == few
+
+
+def _packages_listed(response) -> list[int]:
+    return [
+        int(pk)
+        for pk in re.findall(r'id="assignment-(\d+)"', response.content.decode())
+    ]
+
+
+@pytest.fixture
+def crowded_event():
+    """An event of 60 packages for 60 recipients, each package empty, so
+    that any can be packed."""
+    event = EventFactory(name="Open house")
+    package = PackageFactory(name="Card")
+    AssignmentFactory.create_batch(60, event=event, package=package)
+    return event
+
+
+def test_event_page_lists_packages_and_recipients_by_pages_of_50(
+    baker_client, crowded_event
+):
+    url = reverse("production:event", args=[crowded_event.pk])
+
+    first = baker_client.get(url)
+    second = baker_client.get(url, {"packages-page": 2, "recipients-page": 2})
+
+    ids = list(
+        Assignment.objects.filter(event=crowded_event)
+        .order_by("recipient__name", "package__name")
+        .values_list("pk", flat=True)
+    )
+    assert _packages_listed(first) == ids[:50]
+    assert _packages_listed(second) == ids[50:]
+    page = first.content.decode()
+    assert 'href="?packages-page=2#packages-table"' in page
+    assert 'href="?recipients-page=2#recipients-table"' in page
+    # 10 recipients on the second page, one package each
+    assert second.content.decode().count('class="number">1</td>') == 10
+
+
+def test_marking_a_package_keeps_its_page_and_filter(baker_client, crowded_event):
+    url = reverse("production:event", args=[crowded_event.pk])
+    listed = {"packages-status": "pending", "packages-page": 2}
+    page = baker_client.get(url, listed)
+    [*_, last] = _packages_listed(page)
+    action = re.search(
+        rf'hx-post="([^"]*/assignments/{last}/status/[^"]*)"', page.content.decode()
+    )
+
+    marked = baker_client.post(
+        action.group(1).replace("&amp;", "&"), {"status": "assembled"}, **HTMX
+    )
+    without_htmx = baker_client.post(
+        reverse("production:assignment_status", args=[last]) + "?packages-page=2",
+        {"status": "delivered"},
+    )
+
+    # the page shows the pending packages of page 2 again, the one packed gone
+    pending = _packages_listed(marked)
+    assert last not in pending
+    assert pending == _packages_listed(baker_client.get(url, listed))
+    assert len(pending) == 9
+    assert without_htmx["Location"] == f"{url}?packages-page=2#packages"
+    assert Assignment.objects.get(pk=last).status == "delivered"
 
 
 def test_event_page_shows_recipes_packages_costs_and_shopping(baker_client, bakery):
