@@ -471,6 +471,7 @@ def record_production(
             )
         ),
     )
+    consumed = write_consumption(taken, note=f"consumed by {record}", user=user)
     ConsumptionLine.objects.bulk_create(
         ConsumptionLine(
             record=record,
@@ -480,7 +481,7 @@ def record_production(
             quantity=line.quantity,
             cost=line.cost,
         )
-        for result in write_consumption(taken, note=f"consumed by {record}", user=user)
+        for result in consumed
         for line in result.lines
     )
     return record
