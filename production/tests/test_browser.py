@@ -243,3 +243,43 @@ def test_record_panel_opens_under_the_recipe_tapped(live_server, page, bakery):
     page.get_by_role("button", name=re.compile("^Record 1 batch")).click()
     page.get_by_text("Recorded 1 batch of Chocolate chip").wait_for()
     assert page.locator(".record-row").count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_packages_by_pages_fit_a_phone_and_keep_their_page(live_server, page):
+    from events.tests.factories import (
+        AssignmentFactory,
+        EventFactory,
+        PackageFactory,
+    )
+
+    # 130 packages with nothing in them (any can be packed): three pages
+    event = EventFactory(name="Open house")
+    AssignmentFactory.create_batch(130, event=event, package=PackageFactory())
+    User.objects.create_superuser("baker", password="flour-on-hands")
+    page.set_viewport_size(PHONE)
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/events/{event.pk}/")
+    page.get_by_label("Username").fill("baker")
+    page.get_by_label("Password").fill("flour-on-hands")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/events/\d+/$"))
+
+    pages = page.locator("#packages .pagination")
+    pages.get_by_role("link", name="2", exact=True).click()
+    page.wait_for_url(re.compile(r"packages-page=2#packages-table$"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    for link in pages.get_by_role("link").all():
+        box = link.bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44, box
+    rows = page.locator("#packages-table tbody tr")
+    assert rows.count() == 50
+    first = rows.first.get_attribute("id")
+
+    rows.first.get_by_role("button", name="Mark assembled").click()
+    page.get_by_text(": assembled.").wait_for()
+
+    # still the second page: its first package, now assembled, is there
+    assert page.locator("#packages-table tbody tr").first.get_attribute("id") == first
+    assert "page=2" in page.url
+    assert page.locator(f"#{first} .status").inner_text() == "assembled"
