@@ -566,14 +566,13 @@ def get_progress_by_event(*, events: Iterable[Event]) -> dict[int, EventProgress
             assembled=event.assembled_packages,
             delivered=event.delivered_packages,
         )
+        source = (plan.worked_out, made, counts)
         entry = kept.get(event.pk)
-        if entry and entry.source == (plan.worked_out, made, counts):
+        if entry and entry.source == source:
             progress[event.pk] = replace(entry.progress, event=event)
-            continue
-        progress[event.pk] = _progress(event, plan, made, counts, recipes)
-        kept[event.pk] = _KeptProgress(
-            source=(plan.worked_out, made, counts), progress=progress[event.pk]
-        )
+        else:
+            progress[event.pk] = _progress(event, plan, made, counts, recipes)
+            kept[event.pk] = _KeptProgress(source=source, progress=progress[event.pk])
     return progress
 
 
