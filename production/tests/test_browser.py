@@ -182,6 +182,18 @@ def test_from_the_pantry_open_a_lot_and_reach_its_recall_list(
 PHONE = {"width": 390, "height": 844}
 
 
+def open_event_on_a_phone(page, url: str) -> None:
+    """Logs a new baker in at a phone's width, landing on the event's page."""
+    User.objects.create_superuser("baker", password="flour-on-hands")
+    page.set_viewport_size(PHONE)
+    page.set_default_timeout(10_000)
+    page.goto(url)
+    page.get_by_label("Username").fill("baker")
+    page.get_by_label("Password").fill("flour-on-hands")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/events/\d+/$"))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_pages_fit_a_phone_and_their_buttons_are_big(live_server, page, bakery):
     from production.services import record_production, update_package_status
@@ -219,14 +231,7 @@ def test_pages_fit_a_phone_and_their_buttons_are_big(live_server, page, bakery):
 
 @pytest.mark.django_db(transaction=True)
 def test_record_panel_opens_under_the_recipe_tapped(live_server, page, bakery):
-    User.objects.create_superuser("baker", password="flour-on-hands")
-    page.set_viewport_size(PHONE)
-    page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/events/{bakery['event'].pk}/")
-    page.get_by_label("Username").fill("baker")
-    page.get_by_label("Password").fill("flour-on-hands")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/events/\d+/$"))
+    open_event_on_a_phone(page, f"{live_server.url}/events/{bakery['event'].pk}/")
 
     page.get_by_role("link", name="Record").first.click()
     panel = page.locator("#recipes-table tr.record-row #record-panel")
@@ -256,14 +261,7 @@ def test_packages_by_pages_fit_a_phone_and_keep_their_page(live_server, page):
     # 130 packages with nothing in them (any can be packed): three pages
     event = EventFactory(name="Open house")
     AssignmentFactory.create_batch(130, event=event, package=PackageFactory())
-    User.objects.create_superuser("baker", password="flour-on-hands")
-    page.set_viewport_size(PHONE)
-    page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/events/{event.pk}/")
-    page.get_by_label("Username").fill("baker")
-    page.get_by_label("Password").fill("flour-on-hands")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/events/\d+/$"))
+    open_event_on_a_phone(page, f"{live_server.url}/events/{event.pk}/")
 
     pages = page.locator("#packages .pagination")
     pages.get_by_role("link", name="2", exact=True).click()
