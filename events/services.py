@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -50,9 +51,9 @@ def freeze_planned_cost(*, event: Event, recipe: Recipe) -> FrozenPlannedCost:
     that of the batches the event requires (one batch when the event does
     not plan the recipe), divided per batch.
     """
-    existing = FrozenPlannedCost.objects.filter(event=event, recipe=recipe).first()
-    if existing is not None:
-        return existing
+    with suppress(FrozenPlannedCost.DoesNotExist):
+        # get(): without the model's ordering, which joins the event and recipe
+        return FrozenPlannedCost.objects.get(event=event, recipe=recipe)
     need = next(
         (n for n in get_recipe_needs(event=event) if n.recipe.pk == recipe.pk), None
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
@@ -197,10 +198,12 @@ def _lots_bought_by(
 def _existing(queryset, obj, label: str):
     """The saved object for `obj` (an instance or a primary key), or an error."""
     pk = getattr(obj, "pk", obj)
-    found = queryset.filter(pk=pk).first() if isinstance(pk, int) else None
-    if found is None:
-        raise ValidationError({label: [f"Unknown {label} “{pk}”."]})
-    return found
+    if isinstance(pk, int):
+        # get() reads without the model's ordering, which first() would
+        # compile (and join) for the one row
+        with suppress(queryset.model.DoesNotExist):
+            return queryset.get(pk=pk)
+    raise ValidationError({label: [f"Unknown {label} “{pk}”."]})
 
 
 def _lock_event(event) -> Event:
