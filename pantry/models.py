@@ -235,7 +235,12 @@ class Lot(models.Model):
     """One purchase of an ingredient, used up oldest first."""
 
     ingredient = models.ForeignKey(
-        Ingredient, on_delete=models.PROTECT, related_name="lots"
+        Ingredient,
+        on_delete=models.PROTECT,
+        related_name="lots",
+        # lot_fifo_idx leads with it and serves its lookups: an index of its
+        # own would cost every purchase a write, and find nothing faster
+        db_index=False,
     )
     product = models.ForeignKey(
         Product, on_delete=models.PROTECT, null=True, blank=True, related_name="lots"

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from bakery.bulk import save_fields
+from bakery.bulk import insert, save_fields
 from bakery.numbers import ZERO, quantize_money, quantize_quantity, to_decimal
 from bakery.users import acting_user
 from pantry.exceptions import (
@@ -304,7 +304,8 @@ PURCHASE_BATCH = 2000
 
 
 def record_purchases(*, purchases: Iterable[Purchase]) -> int:
-    """Records many purchases in batches of bulk inserts; returns how many.
+    """Records many purchases in batches of bulk inserts; returns how many
+    (the lots are not read back: their primary keys stay unset).
 
     Each is checked as `record_purchase` checks it, without a query per lot;
     the first bad one raises ValidationError. Runs in the caller's
@@ -318,10 +319,10 @@ def record_purchases(*, purchases: Iterable[Purchase]) -> int:
         check_lot(lot)
         batch.append(lot)
         if len(batch) >= PURCHASE_BATCH:
-            Lot.objects.bulk_create(batch)
+            insert(batch)
             count += len(batch)
             batch = []
-    Lot.objects.bulk_create(batch)
+    insert(batch)
     return count + len(batch)
 
 
