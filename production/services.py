@@ -21,6 +21,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from bakery.bulk import insert
 from bakery.numbers import ZERO, quantize_money, quantize_quantity
 from bakery.users import acting_user
 from events.models import Assignment, AssignmentStatus, Event, PackageItem
@@ -475,17 +476,19 @@ def record_production(
         ),
     )
     consumed = write_consumption(taken, note=f"consumed by {record}", user=user)
-    ConsumptionLine.objects.bulk_create(
-        ConsumptionLine(
-            record=record,
-            ingredient=result.ingredient,
-            lot=line.lot,
-            movement=line.movement,
-            quantity=line.quantity,
-            cost=line.cost,
-        )
-        for result in consumed
-        for line in result.lines
+    insert(
+        [
+            ConsumptionLine(
+                record=record,
+                ingredient=result.ingredient,
+                lot=line.lot,
+                movement=line.movement,
+                quantity=line.quantity,
+                cost=line.cost,
+            )
+            for result in consumed
+            for line in result.lines
+        ]
     )
     return record
 

@@ -11,7 +11,7 @@ from events.models import FrozenPlannedCost
 from events.services import get_planned_cost
 from pantry.models import RecipeLine
 from pantry.tests.factories import IngredientFactory, LotFactory, RecipeLineFactory
-from production.models import ConsumptionLine, ProductionRecord
+from production.models import ProductionRecord
 from production.services import (
     InsufficientStock,
     preview_production,
@@ -281,11 +281,7 @@ def test_failure_after_the_lots_were_updated_leaves_everything_as_before(
     before = database_snapshot()
 
     with (
-        mock.patch.object(
-            ConsumptionLine.objects,
-            "bulk_create",
-            side_effect=RuntimeError("disk full"),
-        ),
+        mock.patch("production.services.insert", side_effect=RuntimeError("disk full")),
         pytest.raises(RuntimeError, match="disk full"),
     ):
         record_production(event=bakery["event"], recipe=bakery["cookies"], batches=5)
