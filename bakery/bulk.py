@@ -49,8 +49,8 @@ MAX_ROWS_PER_INSERT = 1000
 
 def insert(objs: Sequence[Model], *, using: str = DEFAULT_DB_ALIAS) -> None:
     """Inserts new objects of one model in multi-row INSERTs, as many rows a
-    statement as the database takes parameters. Their primary keys are left
-    to the database and not read back: use `bulk_create` to get them.
+    statement as the database takes parameters, and sets their primary keys
+    as the database gave them (SQLite and PostgreSQL return them).
 
     Each value is prepared as `save` prepares it (`pre_save`, so an
     `auto_now_add` stamp too, then `get_db_prep_save`); no signal is sent.
@@ -73,15 +73,19 @@ def insert(objs: Sequence[Model], *, using: str = DEFAULT_DB_ALIAS) -> None:
         f"({', '.join(quote(field.column) for field in fields)}) VALUES "
     )
     row = f"({', '.join(['%s'] * len(fields))})"
+    returning = f" RETURNING {quote(meta.pk.column)}"
     size = min(connection.ops.bulk_batch_size(fields, objs), MAX_ROWS_PER_INSERT)
     with connection.cursor() as cursor:
         for start in range(0, len(objs), size):
             batch = objs[start : start + size]
             cursor.execute(
-                into + ", ".join([row] * len(batch)),
+                into + ", ".join([row] * len(batch)) + returning,
                 [
                     field.get_db_prep_save(field.pre_save(obj, True), connection)
                     for obj in batch
                     for field in fields
                 ],
             )
+            for obj, (pk,) in zip(batch, cursor.fetchall(), strict=True):
+                obj.pk = pk
+                obj._state.adding, obj._state.db = False, using

@@ -548,12 +548,12 @@ def _write_movements(
                 reverses=reverses[index] if reverses else None,
             )
         )
-    created = StockMovement.objects.bulk_create(movements)
+    insert(movements)
     save_fields(
         list({lot.pk: lot for lot, _, _ in changes}.values()),
         ["quantity_remaining", "cost_remaining"],
     )
-    return created
+    return movements
 
 
 def _lock(**lookups) -> list[Lot]:

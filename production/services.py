@@ -325,8 +325,7 @@ def preview_production(
         batches=batches, units_made=units_made, produced_at=produced_at
     )
     event = _existing(Event.objects, event, "event")
-    recipe = _existing(Recipe.objects, recipe, "recipe")
-    requirements, problems = _requirements(recipe, batches)
+    recipe, requirements, problems = _requirements(recipe, batches)
     bought_by = _bought_by(produced_at)
     lots = _lots_bought_by(
         lots_in_stock_by_ingredient(
@@ -373,22 +372,35 @@ def preview_production(
     )
 
 
-def _requirements(recipe: Recipe, batches: Decimal):
-    """What the batches need per ingredient (a part batch its share of each),
-    and the lines that do not convert."""
-    requirements = get_recipe_requirements(
-        recipe=recipe,
-        batches=batches,
-        lines=recipe.lines.select_related("ingredient"),
+def _requirements(recipe, batches: Decimal):
+    """The saved recipe (given as an instance or a primary key), what the
+    batches need per ingredient (a part batch its share of each), and the
+    lines that do not convert.
+
+    The recipe is read with its lines, in line order: one query, without
+    the lines' own ordering, which joins their recipe to sort by its name."""
+    pk = getattr(recipe, "pk", recipe)
+    lines = (
+        list(
+            RecipeLine.objects.filter(recipe_id=pk)
+            .select_related("recipe", "ingredient")
+            .order_by("position", "pk")
+        )
+        if isinstance(pk, int)
+        else []
     )
+    recipe = lines[0].recipe if lines else _existing(Recipe.objects, pk, "recipe")
+    requirements = get_recipe_requirements(recipe=recipe, batches=batches, lines=lines)
     problems = tuple(
         f"{r.ingredient.name}: {r.problem}" for r in requirements if r.quantity is None
     )
     if not requirements:
         problems = (f"{recipe.name} has no ingredients: add its lines first.",)
-    return [
-        r for r in requirements if r.quantity is not None and r.quantity > 0
-    ], problems
+    return (
+        recipe,
+        [r for r in requirements if r.quantity is not None and r.quantity > 0],
+        problems,
+    )
 
 
 @transaction.atomic
@@ -422,13 +434,13 @@ def record_production(
         batches=batches, units_made=units_made, produced_at=produced_at
     )
     event = _lock_event(event)
-    recipe = _existing(Recipe.objects, recipe, "recipe")
+    recipe_pk = getattr(recipe, "pk", recipe)
     if submission_key:
         done = ProductionRecord.objects.filter(submission_key=submission_key).first()
         if done is not None:
             if (done.event_id, done.recipe_id, done.batches) != (
                 event.pk,
-                recipe.pk,
+                recipe_pk,
                 batches,
             ):
                 raise ValidationError(
@@ -443,7 +455,7 @@ def record_production(
                     code="submission_reused",
                 )
             return done
-    requirements, problems = _requirements(recipe, batches)
+    recipe, requirements, problems = _requirements(recipe, batches)
     if problems:
         raise ValidationError(list(problems))
 

@@ -57,8 +57,13 @@ def _new_lots(count: int) -> list[Lot]:
 
 def test_inserts_new_objects_as_saving_them_would():
     before = timezone.now()
-    insert(_new_lots(3))
+    lots = _new_lots(3)
+    insert(lots)
 
+    # each object has the primary key of its row, and is saved
+    assert [
+        Lot.objects.get(pk=lot.pk).supplier for lot in lots if not lot._state.adding
+    ] == ["Mill 0", "Mill 1", "Mill 2"]
     assert list(
         Lot.objects.order_by("pk").values_list(
             "purchased_on", "quantity_purchased", "total_cost", "supplier", "is_priced"
