@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -113,6 +113,28 @@ def event_list(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
+# The prefixes of the event page's tables: a query key starting with one is
+# how that table is listed (its page, its sort, its filter).
+EVENT_TABLES = ("recipes-", "packages-", "shopping-", "recipients-")
+
+
+def _listing(request: HtmxHttpRequest) -> QueryDict:
+    """How the event page's tables are listed, from the query string. Its
+    actions (record, mark) carry it, so that the page comes back as it was,
+    with htmx or without."""
+    listing = QueryDict(mutable=True)
+    for key, values in request.GET.lists():
+        if key.startswith(EVENT_TABLES):
+            listing.setlist(key, values)
+    return listing
+
+
+def _event_url(event_pk: int, listing: QueryDict, anchor: str = "") -> str:
+    """The event page, listed as it was."""
+    query = f"?{listing.urlencode()}" if listing else ""
+    return reverse("production:event", args=[event_pk]) + query + anchor
+
+
 def _event_page(
     request: HtmxHttpRequest,
     event: Event,
@@ -150,6 +172,7 @@ def _event_page(
         "refusals": refusals or {},
         "can_record": request.user.has_perm("production.add_productionrecord"),
         "can_change_status": request.user.has_perm("events.change_assignment"),
+        "listing": _listing(request),
     }
     template = "production/event.html"
     if partial and request.htmx:
@@ -248,7 +271,12 @@ def record_batches(request: HtmxHttpRequest, pk: int, recipe_pk: int) -> HttpRes
             return render(
                 request,
                 f"production/event.html#{partial}",
-                {"event": event, "panel": panel, "can_record": True},
+                {
+                    "event": event,
+                    "panel": panel,
+                    "can_record": True,
+                    "listing": _listing(request),
+                },
             )
         return _event_page(request, event, panel=panel)
 
@@ -285,7 +313,7 @@ def record_batches(request: HtmxHttpRequest, pk: int, recipe_pk: int) -> HttpRes
     messages.success(request, _recorded_message(record))
     if request.htmx:
         return _event_page(request, event, partial="event-body")
-    return redirect("production:event", pk=event.pk)
+    return redirect(_event_url(event.pk, _listing(request)))
 
 
 def _recorded_message(record: ProductionRecord) -> str:
@@ -341,11 +369,7 @@ def change_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     for refusal in refusals.values():
         messages.error(request, refusal)
-    # back to the packages as they were listed: their page, their filter
-    listed = f"?{request.GET.urlencode()}" if request.GET else ""
-    return redirect(
-        reverse("production:event", args=[assignment.event_id]) + listed + "#packages"
-    )
+    return redirect(_event_url(assignment.event_id, _listing(request), "#packages"))
 
 
 @require_GET

@@ -234,6 +234,41 @@ def test_marking_a_package_keeps_its_page_and_filter(baker_client, crowded_event
     assert Assignment.objects.get(pk=last).status == "delivered"
 
 
+def test_recording_a_batch_keeps_the_tables_as_listed(baker_client, crowded_event):
+    line = RecipeLineFactory(recipe__name="Shortbread")
+    LotFactory(ingredient=line.ingredient)
+    AssignmentFactory(
+        event=crowded_event, package=PackageItemFactory(recipe=line.recipe).package
+    )
+    url = reverse("production:event", args=[crowded_event.pk])
+    listed = {"packages-status": "pending", "packages-page": 2}
+    second_page = _packages_listed(baker_client.get(url, listed))
+
+    # the Record button, the panel it opens and the form that records all
+    # carry the listing
+    button = re.search(
+        r'hx-get="([^"]*/record/[^"]*)"', baker_client.get(url, listed).content.decode()
+    ).group(1)
+    panel = baker_client.get(button.replace("&amp;", "&"), **HTMX).content.decode()
+    action = re.search(r'hx-post="([^"]*/record/[^"]*)"', panel).group(1)
+    recorded = baker_client.post(
+        action.replace("&amp;", "&"),
+        {"batches": "1", "submission_key": "one", "units_made": "", "notes": ""},
+        **HTMX,
+    )
+    without_htmx = baker_client.post(
+        action.replace("&amp;", "&"),
+        {"batches": "1", "submission_key": "two", "units_made": "", "notes": ""},
+    )
+
+    assert ProductionRecord.objects.filter(recipe=line.recipe).count() == 2
+    assert "Recorded 1 batch of Shortbread" in recorded.content.decode()
+    assert _packages_listed(recorded) == second_page
+    assert without_htmx["Location"] == (
+        f"{url}?packages-status=pending&packages-page=2"
+    )
+
+
 def test_event_page_shows_recipes_packages_costs_and_shopping(baker_client, bakery):
     page = baker_client.get(reverse("production:event", args=[bakery["event"].pk]))
 
