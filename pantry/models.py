@@ -5,12 +5,13 @@ A lot's remaining quantity and cost change only through stock movements
 """
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -222,6 +223,34 @@ def is_after_latest_purchase_date(day: datetime.date) -> bool:
     return day > utc_today and day > latest_purchase_date()
 
 
+@dataclass(frozen=True, slots=True)
+class StockLot:
+    """What taking from a lot in stock reads of it, as plain values: three
+    times faster to read than whole lots (the dashboard prices every lot of
+    every recipe it plans; a batch reads every lot of its ingredients)."""
+
+    pk: int
+    ingredient_id: int
+    purchased_on: datetime.date
+    expires_on: datetime.date | None
+    quantity_remaining: Decimal
+    cost_remaining: Decimal
+    is_priced: bool
+
+    def as_lot(self) -> "Lot":
+        """The lot itself, holding these values; its other fields are read
+        when first used."""
+        values = {name: getattr(self, name) for name in self.__slots__[1:]}
+        values["id"] = self.pk
+        # from_db takes the values in the order of the model's fields
+        names = [
+            field.attname
+            for field in Lot._meta.concrete_fields
+            if field.attname in values
+        ]
+        return Lot.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
+
+
 class LotQuerySet(models.QuerySet):
     def fifo(self):
         """Oldest first: purchase date, then id (the lock order as well)."""
@@ -229,6 +258,14 @@ class LotQuerySet(models.QuerySet):
 
     def in_stock(self):
         return self.filter(quantity_remaining__gt=0)
+
+    def stock_lots(self) -> dict[int, list[StockLot]]:
+        """The lots in stock as StockLots, by ingredient id, oldest first."""
+        lots: dict[int, list[StockLot]] = {}
+        for values in self.in_stock().fifo().values_list(*StockLot.__slots__):
+            lot = StockLot(*values)
+            lots.setdefault(lot.ingredient_id, []).append(lot)
+        return lots
 
 
 class Lot(models.Model):

@@ -28,7 +28,7 @@ from bakery.numbers import ZERO, quantize_money, quantize_quantity, to_decimal
 from bakery.search import search
 from bakery.version import PerVersion
 from pantry import units
-from pantry.models import Ingredient, Lot, Product, Recipe, RecipeLine
+from pantry.models import Ingredient, Lot, Product, Recipe, RecipeLine, StockLot
 from pantry.services import FifoLine, allocate_fifo, consumption_order
 
 
@@ -90,36 +90,14 @@ def lots_in_stock_by_ingredient(
     return lots
 
 
-@dataclass(frozen=True, slots=True)
-class StockLot:
-    """What a cost estimate reads of a lot in stock: read as plain values,
-    three times faster than whole lots (the dashboard prices every lot of
-    every recipe it plans)."""
-
-    pk: int
-    ingredient_id: int
-    purchased_on: datetime.date
-    expires_on: datetime.date | None
-    quantity_remaining: Decimal
-    cost_remaining: Decimal
-    is_priced: bool
-
-
 def stock_lots_by_ingredient(
     *, ingredient_ids: Iterable[int]
 ) -> dict[int, list[StockLot]]:
     """`lots_in_stock_by_ingredient` as StockLots, for estimates."""
     ids = set(ingredient_ids)
-    lots: dict[int, list[StockLot]] = {pk: [] for pk in ids}
-    for values in (
-        Lot.objects.filter(ingredient_id__in=ids)
-        .in_stock()
-        .fifo()
-        .values_list(*StockLot.__slots__)
-    ):
-        lot = StockLot(*values)
-        lots[lot.ingredient_id].append(lot)
-    return lots
+    return {pk: [] for pk in ids} | Lot.objects.filter(
+        ingredient_id__in=ids
+    ).stock_lots()
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from pantry.models import (
     Recipe,
     RecipeLine,
     RecordedReceipt,
+    StockLot,
     StockMovement,
 )
 from pantry.units import format_quantity
@@ -44,7 +45,7 @@ from pantry.units import format_quantity
 class FifoLine:
     """What one lot gives: quantity in the stock unit and its cost."""
 
-    lot: Lot
+    lot: Lot | StockLot  # a Lot once written
     quantity: Decimal
     cost: Decimal
     movement: StockMovement | None = None
@@ -98,8 +99,20 @@ def lock_lots(
     return by_ingredient
 
 
+def lock_stock(*, ingredients: Iterable[Ingredient]) -> dict[int, list[StockLot]]:
+    """`lock_lots` of the lots in stock, read as StockLots: what taking from
+    them reads, without building a whole lot of each (a batch takes from the
+    oldest few of many). `write_consumption` writes what is taken of them.
+    Must run inside `transaction.atomic`."""
+    ids = sorted({ingredient.pk for ingredient in ingredients})
+    _require_transaction()
+    return {pk: [] for pk in ids} | Lot.objects.select_for_update(of=("self",)).filter(
+        ingredient_id__in=ids
+    ).stock_lots()
+
+
 def allocate_fifo(
-    lots: Sequence[Lot], quantity: Decimal
+    lots: Sequence[Lot | StockLot], quantity: Decimal
 ) -> tuple[list[FifoLine], Decimal]:
     """Takes `quantity` from the lots in the order given; returns lines and shortfall.
 
@@ -196,7 +209,7 @@ def consume_fifo_many(
 def allocate_fifo_many(
     *,
     needs: Sequence[tuple[Ingredient, Decimal]],
-    lots: Mapping[int, Sequence[Lot]],
+    lots: Mapping[int, Sequence[Lot | StockLot]],
 ) -> list[FifoResult]:
     """What `consume_fifo_many` takes from the lots given (by ingredient id),
     each ingredient once; raises InsufficientStock naming every shortage.
@@ -217,10 +230,15 @@ def allocate_fifo_many(
 def write_consumption(
     results: Sequence[FifoResult], *, note: str = "", user=None
 ) -> list[FifoResult]:
-    """Writes what `allocate_fifo_many` took from the locked lots, one
-    consumption movement per lot, in the caller's transaction; returns the
-    results with each line's movement."""
+    """Writes what `allocate_fifo_many` took from the locked lots (Lots, or
+    StockLots from `lock_stock`), one consumption movement per lot, in the
+    caller's transaction; returns the results with each line's lot as a Lot
+    and its movement."""
     _require_transaction()
+    results = [
+        replace(result, lines=tuple(map(_with_whole_lot, result.lines)))
+        for result in results
+    ]
     movements = iter(
         _write_movements(
             [
@@ -242,6 +260,12 @@ def write_consumption(
         )
         for result in results
     ]
+
+
+def _with_whole_lot(line: FifoLine) -> FifoLine:
+    if isinstance(line.lot, StockLot):
+        return replace(line, lot=line.lot.as_lot())
+    return line
 
 
 def consumption_order(lots: Sequence[Lot]) -> list[Lot]:

@@ -48,6 +48,7 @@ from pantry.services import (
     allocate_fifo_many,
     consume_fifo,
     lock_lots,
+    lock_stock,
     return_consumption,
     write_consumption,
 )
@@ -186,9 +187,7 @@ def _bought_by(produced_at: datetime.datetime) -> datetime.date | None:
     return day if day < timezone.localdate() else None
 
 
-def _lots_bought_by(
-    lots: Mapping[int, Sequence[Lot]], day: datetime.date | None
-) -> dict[int, list[Lot]]:
+def _lots_bought_by(lots: Mapping[int, Sequence], day: datetime.date | None) -> dict:
     """The lots (by ingredient id, oldest first) bought on or before `day`."""
     return {
         pk: [lot for lot in group if day is None or lot.purchased_on <= day]
@@ -466,7 +465,7 @@ def record_production(
     taken = allocate_fifo_many(
         needs=[(r.ingredient, r.quantity) for r in requirements],
         lots=_lots_bought_by(
-            lock_lots(ingredients=[r.ingredient for r in requirements]),
+            lock_stock(ingredients=[r.ingredient for r in requirements]),
             _bought_by(produced_at),
         ),
     )

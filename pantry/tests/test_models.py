@@ -144,3 +144,40 @@ def test_a_lot_may_be_dated_a_day_after_the_local_date_and_no_later(zone):
         f"A purchase cannot be dated after {tomorrow.purchased_on:%-d %b %Y}: "
         f"{later.purchased_on:%-d %b %Y} is in the future."
     ]
+
+
+def test_a_stock_lot_as_a_lot_holds_its_values_and_reads_the_others_on_use(
+    django_assert_num_queries,
+):
+    lot = LotFactory(
+        purchased_on=datetime.date(2026, 3, 1),
+        expires_on=datetime.date(2026, 9, 1),
+        quantity_purchased=Decimal(500),
+        total_cost=Decimal("4.00"),
+        supplier="Mill",
+    )
+    [stock] = Lot.objects.filter(pk=lot.pk).stock_lots()[lot.ingredient_id]
+
+    with django_assert_num_queries(0):
+        whole = stock.as_lot()
+        held = (
+            whole.pk,
+            whole.ingredient_id,
+            whole.purchased_on,
+            whole.expires_on,
+            whole.quantity_remaining,
+            whole.cost_remaining,
+            whole.is_priced,
+        )
+    with django_assert_num_queries(1):
+        assert whole.supplier == "Mill"
+
+    assert held == (
+        lot.pk,
+        lot.ingredient_id,
+        datetime.date(2026, 3, 1),
+        datetime.date(2026, 9, 1),
+        Decimal(500),
+        Decimal("4.00"),
+        True,
+    )
