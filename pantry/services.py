@@ -30,6 +30,7 @@ from pantry.exceptions import (
 from pantry.models import (
     Ingredient,
     Lot,
+    LotQuerySet,
     MovementKind,
     Product,
     Recipe,
@@ -105,10 +106,7 @@ def lock_stock(*, ingredients: Iterable[Ingredient]) -> dict[int, list[StockLot]
     oldest few of many). `write_consumption` writes what is taken of them.
     Must run inside `transaction.atomic`."""
     ids = sorted({ingredient.pk for ingredient in ingredients})
-    _require_transaction()
-    return {pk: [] for pk in ids} | Lot.objects.select_for_update(of=("self",)).filter(
-        ingredient_id__in=ids
-    ).stock_lots()
+    return {pk: [] for pk in ids} | _locking(ingredient_id__in=ids).stock_lots()
 
 
 def allocate_fifo(
@@ -328,8 +326,7 @@ PURCHASE_BATCH = 2000
 
 
 def record_purchases(*, purchases: Iterable[Purchase]) -> int:
-    """Records many purchases in batches of bulk inserts; returns how many
-    (the lots are not read back: their primary keys stay unset).
+    """Records many purchases in batches of bulk inserts; returns how many.
 
     Each is checked as `record_purchase` checks it, without a query per lot;
     the first bad one raises ValidationError. Runs in the caller's
@@ -582,8 +579,14 @@ def _write_movements(
 
 def _lock(**lookups) -> list[Lot]:
     """Locks the matching lots in the one lock order and reads them at once."""
+    return list(_locking(**lookups).fifo())
+
+
+def _locking(**lookups) -> LotQuerySet:
+    """The matching lots, locked as they are read (read them in the one lock
+    order, `fifo`)."""
     _require_transaction()
-    return list(Lot.objects.select_for_update(of=("self",)).filter(**lookups).fifo())
+    return Lot.objects.select_for_update(of=("self",)).filter(**lookups)
 
 
 def _require_transaction() -> None:
