@@ -78,3 +78,11 @@ def cents(value):
     if value is None:
         return None
     return Decimal(str(value)).quantize(CENT, rounding=ROUNDING)
+
+
+@register.filter
+def query(params, joiner="?"):
+    """A URL's query from a QueryDict: {{ url }}{{ listing|query }} gives
+    "?page=2", or nothing when it is empty; after a query of its own,
+    {{ listing|query:"&" }} gives "&page=2"."""
+    return f"{joiner}{params.urlencode()}" if params else ""
