@@ -41,12 +41,15 @@ from pantry.models import (
 )
 from pantry.units import format_quantity
 
+# What FIFO takes from: whole lots, or lots in stock read as values.
+LotLike = Lot | StockLot
+
 
 @dataclass(frozen=True)
 class FifoLine:
     """What one lot gives: quantity in the stock unit and its cost."""
 
-    lot: Lot | StockLot  # a Lot once written
+    lot: LotLike  # a Lot once written
     quantity: Decimal
     cost: Decimal
     movement: StockMovement | None = None
@@ -110,7 +113,7 @@ def lock_stock(*, ingredients: Iterable[Ingredient]) -> dict[int, list[StockLot]
 
 
 def allocate_fifo(
-    lots: Sequence[Lot | StockLot], quantity: Decimal
+    lots: Sequence[LotLike], quantity: Decimal
 ) -> tuple[list[FifoLine], Decimal]:
     """Takes `quantity` from the lots in the order given; returns lines and shortfall.
 
@@ -207,7 +210,7 @@ def consume_fifo_many(
 def allocate_fifo_many(
     *,
     needs: Sequence[tuple[Ingredient, Decimal]],
-    lots: Mapping[int, Sequence[Lot | StockLot]],
+    lots: Mapping[int, Sequence[LotLike]],
 ) -> list[FifoResult]:
     """What `consume_fifo_many` takes from the lots given (by ingredient id),
     each ingredient once; raises InsufficientStock naming every shortage.
@@ -266,7 +269,7 @@ def _with_whole_lot(line: FifoLine) -> FifoLine:
     return line
 
 
-def consumption_order(lots: Sequence[Lot]) -> list[Lot]:
+def consumption_order(lots: Sequence[LotLike]) -> list[LotLike]:
     """The lots in the order production takes them: oldest purchase first, or
     with `settings.FIFO_ORDER = "expiry"` first to expire first (lots without
     an expiry date last), ties by purchase date then id. Locks are always
@@ -285,7 +288,7 @@ def consumption_order(lots: Sequence[Lot]) -> list[Lot]:
 
 
 def _allocation(
-    ingredient: Ingredient, amount: Decimal, lots: Sequence[Lot]
+    ingredient: Ingredient, amount: Decimal, lots: Sequence[LotLike]
 ) -> FifoResult:
     lines, shortfall = allocate_fifo(consumption_order(lots), amount)
     return FifoResult(
