@@ -53,7 +53,7 @@ def freeze_planned_cost(*, event: Event, recipe: Recipe) -> FrozenPlannedCost:
     """
     with suppress(FrozenPlannedCost.DoesNotExist):
         # get(): without the model's ordering, which joins the event and recipe
-        return FrozenPlannedCost.objects.get(event=event, recipe=recipe)
+        return FrozenPlannedCost.objects.get(event_id=event.pk, recipe_id=recipe.pk)
     need = next(
         (n for n in get_recipe_needs(event=event) if n.recipe.pk == recipe.pk), None
     )

@@ -7,6 +7,7 @@ A lot's remaining quantity and cost change only through stock movements
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -240,15 +241,20 @@ class StockLot:
     def as_lot(self) -> "Lot":
         """The lot itself, holding these values; its other fields are read
         when first used."""
-        values = {name: getattr(self, name) for name in self.__slots__[1:]}
-        values["id"] = self.pk
-        # from_db takes the values in the order of the model's fields
-        names = [
-            field.attname
-            for field in Lot._meta.concrete_fields
-            if field.attname in values
-        ]
-        return Lot.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
+        names = _stock_lot_fields()
+        return Lot.from_db(
+            DEFAULT_DB_ALIAS,
+            names,
+            [self.pk if name == "id" else getattr(self, name) for name in names],
+        )
+
+
+@cache
+def _stock_lot_fields() -> list[str]:
+    """A StockLot's fields as a lot names them, in the order of the lot's
+    fields, which `Model.from_db` takes its values in."""
+    held = {"id", *StockLot.__slots__}
+    return [f.attname for f in Lot._meta.concrete_fields if f.attname in held]
 
 
 class LotQuerySet(models.QuerySet):

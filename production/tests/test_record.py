@@ -10,7 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from events.models import FrozenPlannedCost
 from events.services import get_planned_cost
 from pantry.models import RecipeLine
-from pantry.tests.factories import IngredientFactory, LotFactory, RecipeLineFactory
+from pantry.tests.factories import (
+    IngredientFactory,
+    LotFactory,
+    RecipeFactory,
+    RecipeLineFactory,
+)
 from production.models import ProductionRecord
 from production.services import (
     InsufficientStock,
@@ -67,6 +72,21 @@ def test_actual_cost_is_the_sum_of_its_lines_exactly_across_lots(bakery):
     ]
     assert lines[0].cost == D("2.0000")  # the whole old lot, its whole cost
     assert record.actual_cost == sum(line.cost for line in lines)
+
+
+def test_a_batch_takes_its_ingredients_in_the_recipe_lines_order(bakery):
+    # the line added first comes second in the recipe
+    recipe = RecipeFactory()
+    second, first = IngredientFactory.create_batch(2)
+    RecipeLineFactory(recipe=recipe, ingredient=second, position=2)
+    RecipeLineFactory(recipe=recipe, ingredient=first, position=1)
+    for ingredient in (first, second):
+        LotFactory(ingredient=ingredient)
+
+    record = record_production(event=bakery["event"], recipe=recipe, batches=1)
+
+    taken = [line.ingredient for line in record.lines.order_by("pk")]
+    assert taken == [first, second]
 
 
 def test_lot_history_names_the_production(bakery):
