@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, RestrictedError
 
 from bakery.deletion import kept_by
+from bakery.lookups import exists
 from bakery.numbers import quantize_money, to_decimal
 from events.models import (
     Assignment,
@@ -44,22 +44,23 @@ __all__ = [
 ]
 
 
-def freeze_planned_cost(*, event: Event, recipe: Recipe) -> FrozenPlannedCost:
-    """Keeps the recipe's current estimated cost per batch for the event.
+def freeze_planned_cost(*, event: Event, recipe: Recipe) -> FrozenPlannedCost | None:
+    """Keeps the recipe's current estimated cost per batch for the event, and
+    returns it.
 
-    Once: a later call returns the cost kept the first time. The estimate is
-    that of the batches the event requires (one batch when the event does
-    not plan the recipe), divided per batch.
+    Once: a later call keeps nothing and returns None (every batch recorded
+    asks, so the question is the cheapest there is). The estimate is that
+    of the batches the event requires (one batch when the event does not
+    plan the recipe), divided per batch.
     """
-    with suppress(FrozenPlannedCost.DoesNotExist):
-        # get(): without the model's ordering, which joins the event and recipe
-        return FrozenPlannedCost.objects.get(event_id=event.pk, recipe_id=recipe.pk)
+    if exists(FrozenPlannedCost, event_id=event.pk, recipe_id=recipe.pk):
+        return None
     need = next(
         (n for n in get_recipe_needs(event=event) if n.recipe.pk == recipe.pk), None
     )
     batches = Decimal(need.batches_required if need and need.batches_required else 1)
     estimate = estimate_recipe_cost(recipe=recipe, batches=batches)
-    frozen, _ = FrozenPlannedCost.objects.get_or_create(
+    frozen, created = FrozenPlannedCost.objects.get_or_create(
         event=event,
         recipe=recipe,
         defaults={
@@ -68,7 +69,7 @@ def freeze_planned_cost(*, event: Event, recipe: Recipe) -> FrozenPlannedCost:
             "unpriced_note": "; ".join(unpriced_names(estimate))[:500],
         },
     )
-    return frozen
+    return frozen if created else None
 
 
 def ensure_package_contents_can_change(*, package: Package) -> None:

@@ -169,7 +169,9 @@ def test_frozen_cost_per_batch_survives_later_stock_changes():
     consume_fifo(ingredient=flour, quantity=D(200))  # the cheap lot is gone
     again = freeze_planned_cost(event=event, recipe=recipe)
 
-    assert again == frozen
+    assert again is None  # kept nothing
+    assert frozen.cost_per_batch == D("1.0000")
+    frozen.refresh_from_db()
     assert frozen.cost_per_batch == D("1.0000")
     [line] = get_planned_cost(event=event).recipes
     assert (line.planned_cost, line.is_frozen) == (D("2.0000"), True)
