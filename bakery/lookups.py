@@ -1,13 +1,14 @@
 """Looking rows up with SQL built from the models' own metadata, where
-compiling a query through the ORM is most of the cost: a batch recorded
-asks once whether its recipe's planned cost is kept for the event, and
-through `QuerySet.exists()` that question took 0.6-0.9 ms here, a tenth of
-the whole batch; this way it takes 0.05 ms."""
+compiling a query through the ORM is most of the cost: on the path of every
+batch recorded, asking through the ORM whether the recipe's planned cost is
+kept for the event took 0.6-0.9 ms here, a tenth of the whole batch, and
+locking the event 0.4-0.9 ms; this way each takes under 0.1 ms."""
 
 from __future__ import annotations
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
+from django.db.transaction import TransactionManagementError
 
 
 def exists(model: type[Model], *, using: str = DEFAULT_DB_ALIAS, **equal) -> bool:
@@ -38,3 +39,24 @@ def exists(model: type[Model], *, using: str = DEFAULT_DB_ALIAS, **equal) -> boo
             params,
         )
         return cursor.fetchone() is not None
+
+
+def lock(model: type[Model], pk, *, using: str = DEFAULT_DB_ALIAS) -> Model | None:
+    """The row of `model` with this primary key, read and locked until the
+    transaction ends, as `select_for_update().get(pk=pk)` does; None if there
+    is none. PostgreSQL locks the row; SQLite's IMMEDIATE transaction holds
+    the whole database already. Must run inside `transaction.atomic`."""
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("lock() must run inside transaction.atomic.")
+    meta = model._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
+    sql = (
+        f"SELECT {columns} FROM {quote(meta.db_table)} "
+        f"WHERE {quote(meta.pk.column)} = %s"
+    )
+    if connection.features.has_select_for_update:
+        sql += f" {connection.ops.for_update_sql()}"
+    params = [meta.pk.get_db_prep_value(pk, connection)]
+    return next(iter(model._base_manager.db_manager(using).raw(sql, params)), None)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from bakery.bulk import insert
+from bakery.lookups import lock
 from bakery.numbers import ZERO, quantize_money, quantize_quantity
 from bakery.users import acting_user
 from events.models import Assignment, AssignmentStatus, Event, PackageItem
@@ -203,12 +204,20 @@ def _existing(queryset, obj, label: str):
         # compile (and join) for the one row
         with suppress(queryset.model.DoesNotExist):
             return queryset.get(pk=pk)
-    raise ValidationError({label: [f"Unknown {label} “{pk}”."]})
+    raise _unknown(label, pk)
+
+
+def _unknown(label: str, pk) -> ValidationError:
+    return ValidationError({label: [f"Unknown {label} “{pk}”."]})
 
 
 def _lock_event(event) -> Event:
-    """Locks the event's row (given as an instance or a primary key)."""
-    return _existing(Event.objects.select_for_update(), event, "event")
+    """Locks the event's row (given as an instance or a primary key), and
+    reads it: first, in the one lock order."""
+    pk = getattr(event, "pk", event)
+    if isinstance(pk, int) and (locked := lock(Event, pk)) is not None:
+        return locked
+    raise _unknown("event", pk)
 
 
 @dataclass(frozen=True)
