@@ -2,7 +2,8 @@
 compiling a query through the ORM is most of the cost: on the path of every
 batch recorded, asking through the ORM whether the recipe's planned cost is
 kept for the event took 0.6-0.9 ms here, a tenth of the whole batch, and
-locking the event 0.4-0.9 ms; this way each takes under 0.1 ms."""
+locking the event 0.4-0.9 ms; this way the question takes 0.05 ms and the
+lock 0.2 ms."""
 
 from __future__ import annotations
 
