@@ -16,8 +16,8 @@ def exists(model: type[Model], *, using: str = DEFAULT_DB_ALIAS, **equal) -> boo
     """Whether a row of `model` holds all of these values.
 
     The names are `pk` and those of concrete fields, or their attnames
-    (`event_id`, given a primary key); each value is prepared as the field prepares a
-    lookup's; None matches an empty (NULL) field."""
+    (`event_id`, given a primary key). Each value is prepared as the field
+    prepares a lookup's; None matches an empty (NULL) field."""
     if not equal:
         raise ValueError("exists() needs at least one field to match.")
     meta = model._meta

@@ -763,17 +763,20 @@ def get_package_costs(
         elif line.cost_per_batch is not None and recipe.yield_quantity:
             unit_cost = line.cost_per_batch / recipe.yield_quantity
         unit_costs[recipe.pk] = (unit_cost, line.is_complete)
-    # The event's few packages are read once with their items, and shared by
-    # its assignments (which hold the event given): selected with each
-    # assignment, a package and the event were built, and the package's
-    # items' query cloned, for each of 400 assignments at scale M.
-    packages = Package.objects.filter(assignments__event=event).distinct()
-    packages = {p.pk: p for p in packages.prefetch_related("items").order_by()}
     assignments = list(
         event.assignments.select_related("recipient").order_by(
             "recipient__name", "package__name"
         )
     )
+    # The event's few packages are read once with their items, and shared by
+    # its assignments (which hold the event given): selected with each
+    # assignment, a package and the event were built, and the package's
+    # items' query cloned, for each of 400 assignments at scale M.
+    packages = Package.objects.prefetch_related("items").in_bulk(
+        {assignment.package_id for assignment in assignments}
+    )
+    # one deleted since it was read has lost its package: it is gone
+    assignments = [a for a in assignments if a.package_id in packages]
     for assignment in assignments:
         assignment.package = packages[assignment.package_id]
     # the goods in assembled packages, whose freshness is told; read apart,

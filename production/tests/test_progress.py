@@ -1,10 +1,13 @@
 import datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.db import connection
+from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 
+from events.models import Package
 from events.services import get_planned_cost
 from events.tests.factories import (
     AssignmentFactory,
@@ -165,6 +168,25 @@ def test_unplanned_recipe_is_over_plan_and_compared_with_its_kept_cost(bakery):
     assert (fudge.expected_cost, fudge.actual_cost) == (D("0.2000"), D("0.2000"))
     assert (fudge.variance, fudge.variance_percent) == (D(0), D("0.0"))
     assert (fudge.over_plan_cost, fudge.remaining_cost) == (D("0.2000"), D(0))
+
+
+def test_package_costs_leave_out_an_assignment_deleted_as_they_are_read():
+    event = EventFactory()
+    kept, gone = AssignmentFactory.create_batch(2, event=event)
+    read_packages = QuerySet.in_bulk
+
+    def deleted_first(queryset, *args, **kwargs):
+        # another request deletes the assignment and then its package just
+        # after this one read the event's assignments
+        if queryset.model is Package:
+            gone.delete()
+            gone.package.delete()
+        return read_packages(queryset, *args, **kwargs)
+
+    with mock.patch.object(QuerySet, "in_bulk", deleted_first):
+        costs = get_package_costs(event=event)
+
+    assert [cost.assignment for cost in costs.assignments] == [kept]
 
 
 def test_package_costs_use_the_cost_per_unit_made_once_some_are_baked(bakery):
