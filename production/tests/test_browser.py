@@ -251,6 +251,27 @@ def test_record_panel_opens_under_the_recipe_tapped(live_server, page, bakery):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_record_panel_hears_what_is_typed_the_moment_it_is_shown(
+    live_server, page, bakery
+):
+    open_event_on_a_phone(page, f"{live_server.url}/events/{bakery['event'].pk}/")
+    # types into Batches as soon as the panel is in the page, before any timer runs
+    page.evaluate(
+        """() => new MutationObserver((changes, observer) => {
+            const batches = document.querySelector('.record-row input[name=batches]');
+            if (!batches) return;
+            observer.disconnect();
+            batches.value = '2';
+            batches.dispatchEvent(new Event('input', {bubbles: true}));
+        }).observe(document.body, {childList: true, subtree: true})"""
+    )
+
+    page.get_by_role("link", name="Record").first.click()
+
+    page.get_by_role("button", name="Record 2 batches").wait_for()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_packages_by_pages_fit_a_phone_and_keep_their_page(live_server, page):
     from events.tests.factories import (
         AssignmentFactory,
