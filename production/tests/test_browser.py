@@ -302,3 +302,35 @@ def test_packages_by_pages_fit_a_phone_and_keep_their_page(live_server, page):
     assert page.locator("#packages-table tbody tr").first.get_attribute("id") == first
     assert "page=2" in page.url
     assert page.locator(f"#{first} .status").inner_text() == "assembled"
+
+
+def in_view(page, locator) -> bool:
+    """Whether the element is within the visible part of the page."""
+    box = locator.bounding_box()
+    height = page.viewport_size["height"]
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_package_marked_far_down_the_page_says_so_where_the_baker_is(
+    live_server, page
+):
+    from events.tests.factories import AssignmentFactory, EventFactory, PackageFactory
+
+    event = EventFactory(name="Open house")
+    AssignmentFactory.create_batch(40, event=event, package=PackageFactory())
+    open_event_on_a_phone(page, f"{live_server.url}/events/{event.pk}/")
+    row = page.locator("#packages-table tbody tr").nth(30)
+    row_id = row.get_attribute("id")
+    button = row.get_by_role("button", name="Mark assembled")
+    button.scroll_into_view_if_needed()
+    before = page.evaluate("window.scrollY")
+    assert before > 1000
+
+    button.click()
+    page.locator(f"#{row_id} .status", has_text="assembled").wait_for()
+
+    assert abs(page.evaluate("window.scrollY") - before) < 5
+    message = page.get_by_text(": assembled.")
+    assert in_view(page, message), message.bounding_box()
+    assert in_view(page, page.locator(f"#{row_id}"))
