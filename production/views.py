@@ -143,40 +143,44 @@ def _event_page(
     refusals: dict[int, str] | None = None,
     partial: str | None = None,
 ) -> HttpResponse:
-    """Renders the event page, or one of its partials for htmx."""
+    """Renders the event page, or one of its partials for htmx. A package
+    marked ("package-marked") shows its section again with the figures its
+    status moves; the other tables stay as they are, and are not worked out."""
+    partial = partial if request.htmx else None
     event = events_with_package_counts().get(pk=event.pk)
     progress = get_progress_by_event(events=[event])[event.pk]
-    recipes = RecipeProgressTable(list(progress.recipes), prefix="recipes-")
-    RequestConfig(request, paginate=False).configure(recipes)
     costs = get_package_costs(event=event, progress=progress)
     status = request.GET.get("packages-status", "")
     packages = PackageTable(list(costs.with_status(status)), prefix="packages-")
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(packages)
-    shopping = get_shopping_list(event=event)
-    shopping_table = ShoppingTable(list(shopping.items), prefix="shopping-")
-    RequestConfig(request, paginate=False).configure(shopping_table)
-    recipients = RecipientCostTable(list(costs.recipients), prefix="recipients-")
-    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(recipients)
     context = {
         "event": event,
         "progress": progress,
-        "recipes_table": recipes,
         "packages_table": packages,
         "package_status": status if status in AssignmentStatus.values else "",
         "package_statuses": AssignmentStatus.values,
-        "recipients_table": recipients,
-        "shopping": shopping,
-        "shopping_table": shopping_table,
-        "chart": get_cost_chart(progress=progress),
-        "panel": panel,
         "refusals": refusals or {},
-        "can_record": request.user.has_perm("production.add_productionrecord"),
         "can_change_status": request.user.has_perm("events.change_assignment"),
         "listing": _listing(request),
     }
-    template = "production/event.html"
-    if partial and request.htmx:
-        template = f"{template}#{partial}"
+    if partial != "package-marked":
+        recipes = RecipeProgressTable(list(progress.recipes), prefix="recipes-")
+        RequestConfig(request, paginate=False).configure(recipes)
+        shopping = get_shopping_list(event=event)
+        shopping_table = ShoppingTable(list(shopping.items), prefix="shopping-")
+        RequestConfig(request, paginate=False).configure(shopping_table)
+        recipients = RecipientCostTable(list(costs.recipients), prefix="recipients-")
+        RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(recipients)
+        context |= {
+            "recipes_table": recipes,
+            "recipients_table": recipients,
+            "shopping": shopping,
+            "shopping_table": shopping_table,
+            "chart": get_cost_chart(progress=progress),
+            "panel": panel,
+            "can_record": request.user.has_perm("production.add_productionrecord"),
+        }
+    template = "production/event.html" + (f"#{partial}" if partial else "")
     return render(request, template, context)
 
 
@@ -365,7 +369,7 @@ def change_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             )
     if request.htmx:
         return _event_page(
-            request, assignment.event, refusals=refusals, partial="event-body"
+            request, assignment.event, refusals=refusals, partial="package-marked"
         )
     for refusal in refusals.values():
         messages.error(request, refusal)

@@ -8,7 +8,8 @@ never in the application's own.
     scales:    the season scales M (50 events x 400 assignments, 200
                recipes, 2,000 lots) and L (100 x 1,000, 400 recipes): the
                dashboard, its page, the progress of one event and recording
-               one batch, each against its target, and the event's page;
+               one batch, each against its target, the event's page and a
+               package marked on it;
                the dashboard again right after a change of the pantry (its
                estimates and planned costs worked out again)
     record_production: a 12-ingredient recipe whose ingredients each spread
@@ -722,6 +723,7 @@ def _change_pantry():
 def bench_scales(scales, *, client):
     """The figures of the issue's scales M and L: the dashboard (service and
     page), the progress of one event, recording one batch."""
+    from events.models import AssignmentStatus
     from production.services import (
         get_dashboard_summary,
         get_production_progress,
@@ -768,6 +770,23 @@ def bench_scales(scales, *, client):
             "event page (GET /events/<pk>/)",
             f"{label}, 1 event",
             lambda event=event: _ok(client.get(f"/events/{event.pk}/")),
+            runs=7,
+        )
+        assembled = iter(
+            event.assignments.filter(status=AssignmentStatus.ASSEMBLED)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:8]
+        )
+        measure(
+            "a package marked (htmx POST)",
+            f"{label}, 1 event",
+            lambda assembled=assembled: _ok(
+                client.post(
+                    f"/assignments/{next(assembled)}/status/",
+                    {"status": AssignmentStatus.DELIVERED},
+                    headers={"HX-Request": "true"},
+                )
+            ),
             runs=7,
         )
         recipe = get_production_progress(event=event).recipes[1].recipe

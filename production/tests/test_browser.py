@@ -334,3 +334,9 @@ def test_a_package_marked_far_down_the_page_says_so_where_the_baker_is(
     message = page.get_by_text(": assembled.")
     assert in_view(page, message), message.bounding_box()
     assert in_view(page, page.locator(f"#{row_id}"))
+
+    # delivered: the summary at the top of the page counts it, out of view
+    page.locator(f"#{row_id}").get_by_role("button", name="Mark delivered").click()
+    page.get_by_text(": delivered.").wait_for()
+    assert "Packages 1/40 delivered" in page.locator("#progress-summary").inner_text()
+    assert page.locator(".messages").count() == 1

@@ -1,6 +1,7 @@
 import datetime
 import re
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -404,6 +405,41 @@ def test_mark_assembled_then_delivered(baker_client, bakery):
     assert delivered.status_code == 302
     tin.refresh_from_db()
     assert tin.status == "delivered"
+
+
+def test_marking_with_htmx_answers_with_the_packages_and_the_figures_it_moves(
+    baker_client, bakery
+):
+    record_production(event=bakery["event"], recipe=bakery["cookies"], batches=1)
+    tin = bakery["tins"][0]
+    update_package_status(assignment=tin, status="assembled")
+    url = reverse("production:assignment_status", args=[tin.pk])
+
+    with mock.patch(
+        "production.views.get_shopping_list", side_effect=AssertionError("worked out")
+    ):
+        response = baker_client.post(url, {"status": "delivered"}, **HTMX)
+
+    page = response.content.decode()
+    assert page.lstrip().startswith('<section id="packages"')
+    assert re.search(rf'id="assignment-{tin.pk}".*?status-delivered', page, re.S)
+    # out of band: the summary, the cost per package delivered, the message
+    assert re.search(
+        r'id="progress-summary" hx-swap-oob="true">'
+        r"\s*Batches 1/3\s*· Packages 1/11 delivered",
+        page,
+    )
+    assert re.search(
+        r'id="cost-per-package" hx-swap-oob="true">\s*\$[\d.]+ per package delivered',
+        page,
+    )
+    assert re.search(
+        rf'id="event-messages" hx-swap-oob="true"><li [^>]*>{tin.package} for '
+        rf"{tin.recipient}: delivered\.</li>",
+        page,
+    )
+    for rest in ('id="recipes-table"', 'id="recipients-table"', 'id="shopping"'):
+        assert rest not in page
 
 
 def test_bad_status_is_refused(baker_client, bakery):
