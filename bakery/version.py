@@ -2,7 +2,9 @@
 are worked out from (the pantry's ingredients, products, lots, recipes and
 recipe lines; the events' packages given, package contents and kept
 planned costs), so that cost estimates and planned costs are worked out
-once per change, not once per page.
+once per change, not once per page. Of a package given, only which package,
+for which event and how many count: marking it assembled or delivered, or
+writing its note, leaves the token.
 
 Database triggers change the token, so every door moves it: the services,
 the admin, the importer, `QuerySet.update`, `bulk_update` and raw SQL alike.
@@ -38,11 +40,27 @@ WATCHED_MODELS = (
     "events.PackageItem",
     "events.FrozenPlannedCost",
 )
+# The fields whose update moves the token, where not every field's does. An
+# UPDATE that sets one of them moves it even to the same value (a full
+# save() sets them all): more often than needed, never less.
+WATCHED_FIELDS = {
+    "events.Assignment": ("event", "package", "quantity"),
+}
 
 
 def watched_tables() -> tuple[str, ...]:
-    """The tables of WATCHED_MODELS, whose every write moves the token."""
+    """The tables of WATCHED_MODELS, whose every insert and delete moves the
+    token, and every update too unless `watched_columns` names some."""
     return tuple(apps.get_model(label)._meta.db_table for label in WATCHED_MODELS)
+
+
+def watched_columns() -> dict[str, tuple[str, ...]]:
+    """The columns of WATCHED_FIELDS, by table."""
+    columns = {}
+    for label, fields in WATCHED_FIELDS.items():
+        meta = apps.get_model(label)._meta
+        columns[meta.db_table] = tuple(meta.get_field(name).column for name in fields)
+    return columns
 
 
 _NEW_TOKEN = {
@@ -58,7 +76,14 @@ def _bump_sql(vendor: str) -> str:
     )
 
 
-def _install_statements(vendor: str, tables: Iterable[str]) -> list[str]:
+def _install_statements(
+    vendor: str, tables: Iterable[str], columns: dict[str, tuple[str, ...]]
+) -> list[str]:
+    def update(table: str) -> str:
+        if table not in columns:
+            return "UPDATE"
+        return f"UPDATE OF {', '.join(columns[table])}"
+
     statements = [
         f"CREATE TABLE IF NOT EXISTS {TABLE} "
         "(id integer PRIMARY KEY CHECK (id = 1), token varchar(32) NOT NULL)",
@@ -66,13 +91,17 @@ def _install_statements(vendor: str, tables: Iterable[str]) -> list[str]:
         "ON CONFLICT (id) DO NOTHING",
     ]
     if vendor == "sqlite":
-        # SQLite has row triggers only: one per row written.
-        statements += [
-            f"CREATE TRIGGER IF NOT EXISTS {TABLE}_{table}_{event.lower()} "
-            f"AFTER {event} ON {table} BEGIN {_bump_sql(vendor)}; END"
-            for table in tables
-            for event in ("INSERT", "UPDATE", "DELETE")
-        ]
+        # SQLite has row triggers only: one per row written. Made again, as
+        # what fires them may have changed.
+        for table in tables:
+            for event in ("INSERT", "UPDATE", "DELETE"):
+                name = f"{TABLE}_{table}_{event.lower()}"
+                fires = update(table) if event == "UPDATE" else event
+                statements += [
+                    f"DROP TRIGGER IF EXISTS {name}",
+                    f"CREATE TRIGGER {name} AFTER {fires} ON {table} "
+                    f"BEGIN {_bump_sql(vendor)}; END",
+                ]
     else:
         # Runs at the commit for each row written: the first moves the token
         # and marks the transaction (set_config local to it), the others
@@ -88,8 +117,9 @@ def _install_statements(vendor: str, tables: Iterable[str]) -> list[str]:
         for table in tables:
             statements += [
                 f"DROP TRIGGER IF EXISTS {TABLE} ON {table}",
-                f"CREATE CONSTRAINT TRIGGER {TABLE} AFTER INSERT OR UPDATE OR "
-                f"DELETE ON {table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+                f"CREATE CONSTRAINT TRIGGER {TABLE} AFTER INSERT OR "
+                f"{update(table)} OR DELETE ON {table} "
+                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
                 f"EXECUTE FUNCTION {TABLE}_bump()",
                 # TRUNCATE (the test runner's flush) has statement triggers only.
                 f"DROP TRIGGER IF EXISTS {TABLE}_truncate ON {table}",
@@ -109,7 +139,8 @@ def install(*, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
     with connection.cursor() as cursor:
         existing = set(connection.introspection.table_names(cursor))
         tables = [table for table in watched_tables() if table in existing]
-        for statement in _install_statements(connection.vendor, tables):
+        statements = _install_statements(connection.vendor, tables, watched_columns())
+        for statement in statements:
             cursor.execute(statement)
 
 

@@ -9,9 +9,9 @@ never in the application's own.
                recipes, 2,000 lots) and L (100 x 1,000, 400 recipes): the
                dashboard, its page, the progress of one event and recording
                one batch, each against its target, the event's page and a
-               package marked on it;
-               the dashboard again right after a change of the pantry (its
-               estimates and planned costs worked out again)
+               package marked on it; the dashboard again right after a
+               change of the pantry (its estimates and planned costs worked
+               out again) and right after a package marked
     record_production: a 12-ingredient recipe whose ingredients each spread
                over 50 lots
     import_data: a season at scale M (50 events, 20,000 assignments, 2,000
@@ -720,6 +720,19 @@ def _change_pantry():
     )
 
 
+def _mark_a_package():
+    """A package marked delivered, or back to assembled: its event's package
+    counts change, the data version does not."""
+    from events.models import Assignment, AssignmentStatus
+
+    packed = [AssignmentStatus.ASSEMBLED, AssignmentStatus.DELIVERED]
+    package = Assignment.objects.filter(status__in=packed).order_by("pk").first()
+    delivered = package.status == AssignmentStatus.ASSEMBLED
+    Assignment.objects.filter(pk=package.pk).update(
+        status=packed[delivered], delivered_at=timezone.now() if delivered else None
+    )
+
+
 def bench_scales(scales, *, client):
     """The figures of the issue's scales M and L: the dashboard (service and
     page), the progress of one event, recording one batch."""
@@ -748,6 +761,13 @@ def bench_scales(scales, *, client):
             get_dashboard_summary,
             runs=7,
             prepare=_change_pantry,
+        )
+        measure(
+            "get_dashboard_summary",
+            f"{label}, a package just marked",
+            get_dashboard_summary,
+            runs=7,
+            prepare=_mark_a_package,
         )
         if scale != "M":
             continue

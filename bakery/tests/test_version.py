@@ -16,6 +16,7 @@ from events.selectors import get_planned_cost, get_planned_cost_by_event
 from events.tests.factories import (
     AssignmentFactory,
     EventFactory,
+    PackageFactory,
     PackageItemFactory,
     RecipientFactory,
 )
@@ -27,6 +28,7 @@ from pantry.tests.factories import (
     ProductFactory,
     RecipeLineFactory,
 )
+from production.services import record_production, update_package_status
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -91,6 +93,33 @@ def test_writes_elsewhere_leave_the_version(recipe):
     RecipientFactory()
 
     assert version.current() == before
+
+
+def test_a_package_marked_leaves_the_version_and_the_planned_cost_kept(
+    recipe, event, django_assert_num_queries
+):
+    record_production(event=event, recipe=recipe, batches=1)
+    assignment = event.assignments.get()
+    get_planned_cost(event=event)
+    before = version.current()
+
+    update_package_status(assignment=assignment, status="assembled")
+    update_package_status(assignment=assignment, status="delivered", note="porch")
+    Assignment.objects.update(delivery_note="left on the porch")
+
+    assert version.current() == before
+    with django_assert_num_queries(1):  # the version
+        get_planned_cost_by_event(events=[event])
+
+
+@pytest.mark.parametrize("field", ["quantity", "package", "event"])
+def test_a_package_given_counted_again_or_moved_moves_the_version(event, field):
+    value = {"quantity": 2, "package": PackageFactory(), "event": EventFactory()}
+    before = version.current()
+
+    Assignment.objects.update(**{field: value[field]})
+
+    assert version.current() not in (before, None)
 
 
 def test_an_estimate_is_worked_out_once_per_version(recipe, django_assert_num_queries):
