@@ -340,3 +340,40 @@ def test_a_package_marked_far_down_the_page_says_so_where_the_baker_is(
     page.get_by_text(": delivered.").wait_for()
     assert "Packages 1/40 delivered" in page.locator("#progress-summary").inner_text()
     assert page.locator(".messages").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_recorded_far_down_the_page_keeps_the_page_where_it_was(
+    live_server, page
+):
+    from events.tests.factories import (
+        AssignmentFactory,
+        EventFactory,
+        PackageFactory,
+        PackageItemFactory,
+    )
+    from pantry.tests.factories import LotFactory, RecipeLineFactory
+
+    # 30 recipes of 100 g of their own ingredient, 48 a batch, in one tin
+    tin = PackageFactory(name="Sampler tin")
+    for line in RecipeLineFactory.create_batch(30):
+        LotFactory(ingredient=line.ingredient)
+        PackageItemFactory(package=tin, recipe=line.recipe, quantity=Decimal(48))
+    event = EventFactory(name="Open house")
+    AssignmentFactory(event=event, package=tin)
+    open_event_on_a_phone(page, f"{live_server.url}/events/{event.pk}/")
+    row = page.locator("#recipes-table tbody tr").nth(25)
+    name = row.locator("td.lead").inner_text()
+    row.get_by_role("link", name="Record").click()
+    record = page.get_by_role("button", name="Record 1 batch")
+    record.scroll_into_view_if_needed()
+    before = page.evaluate("window.scrollY")
+    assert before > 1000
+
+    record.click()
+    message = page.get_by_text(f"Recorded 1 batch of {name}")
+    message.wait_for()
+
+    assert abs(page.evaluate("window.scrollY") - before) < 5
+    assert in_view(page, message), message.bounding_box()
+    assert ProductionRecord.objects.get().recipe.name == name
