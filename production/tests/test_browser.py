@@ -377,3 +377,24 @@ def test_a_batch_recorded_far_down_the_page_keeps_the_page_where_it_was(
     assert abs(page.evaluate("window.scrollY") - before) < 5
     assert in_view(page, message), message.bounding_box()
     assert ProductionRecord.objects.get().recipe.name == name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_a_number_says_what_it_counts(live_server, page, bakery):
+    open_event_on_a_phone(page, f"{live_server.url}/events/{bakery['event'].pk}/")
+    label = (
+        "([table, column]) => getComputedStyle(document.querySelector("
+        "`#${table} tbody tr td[data-label='${column}']`), '::before').content"
+    )
+
+    page.goto(f"{live_server.url}/events/")
+    phone = page.evaluate(label, ["events-table", "Pending"])
+    page.goto(f"{live_server.url}/events/{bakery['event'].pk}/")
+    shot(page, "phone-event-labels")
+    recipients = page.evaluate(label, ["recipients-table", "Packages"])
+    page.set_viewport_size({"width": 1280, "height": 800})
+    desktop = page.evaluate(label, ["recipients-table", "Packages"])
+
+    assert phone == '"Pending "'
+    assert recipients == '"Packages "'
+    assert desktop == "none"
