@@ -216,6 +216,14 @@ def test_pages_fit_a_phone_and_their_buttons_are_big(live_server, page, bakery):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], (path, width)
 
+    # the menu: two rows of targets a finger can hit
+    menu = page.get_by_role("navigation", name="Main")
+    assert menu.bounding_box()["height"] <= 2 * 44 + 8
+    for target in menu.get_by_role("link").or_(menu.get_by_role("button")).all():
+        box = target.bounding_box()
+        if box is not None:  # the brand is hidden
+            assert box["height"] >= 44 and box["width"] >= 44, target.inner_text()
+
     page.goto(f"{live_server.url}{event}")
     for name in ("Record", "Mark assembled", "Mark delivered"):
         button = (
