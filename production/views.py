@@ -367,12 +367,16 @@ def change_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 f"{assignment.package} for {assignment.recipient}: "
                 f"{form.cleaned_data['status']}.",
             )
-    if request.htmx:
+    # ticked off on the Today checklist: the answer is that page again
+    back_to_today = request.POST.get("back_to") == "today"
+    if request.htmx and not back_to_today:
         return _event_page(
             request, assignment.event, refusals=refusals, partial="package-marked"
         )
     for refusal in refusals.values():
         messages.error(request, refusal)
+    if back_to_today:
+        return redirect("production:today")
     return redirect(_event_url(assignment.event_id, _listing(request), "#packages"))
 
 

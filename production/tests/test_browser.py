@@ -406,3 +406,31 @@ def test_on_a_phone_a_number_says_what_it_counts(live_server, page, bakery):
     assert phone == '"Pending "'
     assert recipients == '"Packages "'
     assert desktop == "none"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_today_on_a_phone_is_a_checklist_to_tick_off(live_server, page, bakery):
+    from production.services import record_production
+
+    event = bakery["event"]
+    event.date = timezone.localdate() + datetime.timedelta(days=3)
+    event.save()
+    record_production(event=event, recipe=bakery["cookies"], batches=1)
+    open_event_on_a_phone(page, f"{live_server.url}/events/{event.pk}/")
+    page.goto(f"{live_server.url}/today/")
+    assemble = page.locator(".checklist-steps > li", has_text="Assemble")
+    deliver = page.locator(".checklist-steps > li", has_text="Deliver")
+    first = assemble.locator(".todo li").first
+    recipient = first.locator(".lead").inner_text()
+
+    first.get_by_role("button", name="Mark assembled").click()
+    page.get_by_text(f"Cookie tin for {recipient}: assembled.").wait_for()
+
+    assert assemble.locator(".todo li", has_text=recipient).count() == 0
+    ticked = deliver.locator(".todo li", has_text=recipient)
+    assert ticked.get_by_role("button", name="Mark delivered").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    box = ticked.get_by_role("button", name="Mark delivered").bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44
+    assert page.locator("#messages").count() == 1
+    shot(page, "phone-today-ticked")

@@ -69,3 +69,42 @@ def test_today_without_an_event_in_progress_says_what_to_do(admin_client):
     response = admin_client.get(reverse("production:today"))
 
     assert "Nothing to bake or pack" in response.content.decode()
+
+
+def test_a_package_ticked_off_on_today_comes_back_to_today(
+    baker, bakery, database_snapshot
+):
+    bakery["event"].date = day(5)
+    bakery["event"].save()
+    tin, other = bakery["tins"][:2]
+    url = reverse("production:assignment_status", args=[tin.pk])
+    today = reverse("production:today")
+    before = database_snapshot()
+
+    refused = baker.post(url, {"status": "assembled", "back_to": "today"}, follow=True)
+    assert database_snapshot() == before
+    record_production(event=bakery["event"], recipe=bakery["cookies"], batches=1)
+    ticked = baker.post(url, {"status": "assembled", "back_to": "today"}, follow=True)
+
+    assert refused.redirect_chain == [(today, 302)]
+    assert "Needs 12 more Chocolate chip cookies." in refused.content.decode()
+    assert ticked.redirect_chain == [(today, 302)]
+    assert f"Cookie tin for {tin.recipient}: assembled." in ticked.content.decode()
+    checklist = ticked.context["checklist"]
+    assert tin in checklist.to_deliver and tin not in checklist.to_assemble
+    assert other in checklist.to_assemble
+    page = ticked.content.decode()
+    assert page.count('name="back_to" value="today"') == 8 + 1  # 7 tins, bag; 1 tin
+
+
+def test_a_way_back_other_than_today_leads_to_the_event_page(baker, bakery):
+    record_production(event=bakery["event"], recipe=bakery["cookies"], batches=1)
+    tin = bakery["tins"][0]
+    url = reverse("production:assignment_status", args=[tin.pk])
+
+    response = baker.post(url, {"status": "assembled", "back_to": "//elsewhere"})
+
+    event = reverse("production:event", args=[bakery["event"].pk])
+    assert response["Location"] == f"{event}#packages"
+    tin.refresh_from_db()
+    assert tin.status == "assembled"
