@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from bakery.testing import queries_for
+from bakery.testing import login_as, queries_for
 from events.tests.factories import AssignmentFactory, EventFactory
 from production.services import record_production, update_package_status
 from production.views import DASHBOARD_PER_PAGE
@@ -108,3 +108,15 @@ def test_a_way_back_other_than_today_leads_to_the_event_page(baker, bakery):
     assert response["Location"] == f"{event}#packages"
     tin.refresh_from_db()
     assert tin.status == "assembled"
+
+
+@pytest.mark.parametrize(("role", "ticks"), [("Viewer", 0), ("Packer", 9)])
+def test_only_who_may_mark_packages_can_tick_them_off(client, bakery, role, ticks):
+    bakery["event"].date = day(5)
+    bakery["event"].save()
+    login_as(client, role)
+
+    page = client.get(reverse("production:today")).content.decode()
+
+    assert page.count('name="back_to" value="today"') == ticks
+    assert "Record</a>" not in page  # baking is the Baker's
