@@ -216,8 +216,10 @@ def test_pages_fit_a_phone_and_their_buttons_are_big(live_server, page, bakery):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], (path, width)
 
-    # the menu: two rows of targets a finger can hit
+    # the menu: two rows of targets a finger can hit, at 360 px too
     menu = page.get_by_role("navigation", name="Main")
+    assert menu.bounding_box()["height"] <= 2 * 44 + 8
+    page.set_viewport_size({"width": 360, "height": 740})
     assert menu.bounding_box()["height"] <= 2 * 44 + 8
     for target in menu.get_by_role("link").or_(menu.get_by_role("button")).all():
         box = target.bounding_box()
@@ -434,3 +436,11 @@ def test_today_on_a_phone_is_a_checklist_to_tick_off(live_server, page, bakery):
     assert box["height"] >= 44 and box["width"] >= 44
     assert page.locator("#messages").count() == 1
     shot(page, "phone-today-ticked")
+
+    ticked.get_by_placeholder("Delivery note (optional)").fill("on the porch")
+    ticked.get_by_role("button", name="Mark delivered").click()
+    page.get_by_text(f"Cookie tin for {recipient}: delivered.").wait_for()
+    assert deliver.locator(".todo li", has_text=recipient).count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    delivered = bakery["event"].assignments.get(recipient__name=recipient)
+    assert delivered.delivery_note == "on the porch"
