@@ -94,7 +94,8 @@ def test_a_package_ticked_off_on_today_comes_back_to_today(
     assert tin in checklist.to_deliver and tin not in checklist.to_assemble
     assert other in checklist.to_assemble
     page = ticked.content.decode()
-    assert page.count('name="back_to" value="today"') == 8 + 1  # 7 tins, bag; 1 tin
+    # to assemble: 7 tins and the bag; to deliver: the tin ticked off
+    assert page.count('name="back_to" value="today"') == 8 + 1
 
 
 def test_a_way_back_other_than_today_leads_to_the_event_page(baker, bakery):
